@@ -1,0 +1,195 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"regexp"
+	"strings"
+
+	"coopdesk/ent"
+	"coopdesk/internal/auth"
+	"coopdesk/internal/dossier"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/lib/pq"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+)
+
+// Error codes carried in extensions.code.
+const (
+	CodeUnauthenticated   = "UNAUTHENTICATED"
+	CodeForbidden         = "FORBIDDEN"
+	CodeNotFound          = "NOT_FOUND"
+	CodeBadInput          = "BAD_USER_INPUT"
+	CodeConflict          = "ALREADY_EXISTS"
+	CodeInvalidTransition = "INVALID_TRANSITION"
+	CodeInternal          = "INTERNAL_SERVER_ERROR"
+)
+
+var (
+	errUnauthenticated = coded(CodeUnauthenticated, "a valid API token is required (Authorization: Bearer …)")
+)
+
+func coded(code, msg string) *gqlerror.Error {
+	return &gqlerror.Error{Message: msg, Extensions: map[string]any{"code": code}}
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+var (
+	sqliteUnique = regexp.MustCompile(`UNIQUE constraint failed: ([\w., ]+)`)
+	pgKey        = regexp.MustCompile(`Key \(([^)]+)\)=`)
+)
+
+// PresentError turns any resolver error into a clear, typed GraphQL error. Database and
+// internal details are logged, never sent to the client.
+func PresentError(ctx context.Context, err error) *gqlerror.Error {
+	var gqlErr *gqlerror.Error
+	if errors.As(err, &gqlErr) && gqlErr.Extensions["code"] != nil {
+		return withPath(ctx, gqlErr)
+	}
+	out := presentDomain(err)
+	if out == nil {
+		if gqlErr != nil {
+			// Parse and validation errors from gqlgen: keep them, they carry no internals.
+			if gqlErr.Extensions == nil {
+				gqlErr.Extensions = map[string]any{}
+			}
+			if _, ok := gqlErr.Extensions["code"]; !ok {
+				gqlErr.Extensions["code"] = CodeBadInput
+			}
+			return withPath(ctx, gqlErr)
+		}
+		slog.ErrorContext(ctx, "graphql: internal error", "err", err, "path", graphql.GetPath(ctx).String())
+		out = coded(CodeInternal, "internal error; it has been logged")
+	}
+	return withPath(ctx, out)
+}
+
+func withPath(ctx context.Context, e *gqlerror.Error) *gqlerror.Error {
+	if e.Path == nil {
+		e.Path = graphql.GetPath(ctx)
+	}
+	return e
+}
+
+func presentDomain(err error) *gqlerror.Error {
+	var (
+		transition *dossier.TransitionError
+		validation *ent.ValidationError
+		notFound   *ent.NotFoundError
+		notSingle  *ent.NotSingularError
+		constraint *ent.ConstraintError
+	)
+	switch {
+	case errors.As(err, &transition):
+		return coded(CodeInvalidTransition, transition.Error())
+	case errors.Is(err, dossier.ErrConcurrentChange):
+		return coded(CodeConflict, err.Error())
+	case errors.Is(err, auth.ErrInvalidToken):
+		return coded(CodeUnauthenticated, err.Error())
+	case errors.As(err, &validation):
+		return coded(CodeBadInput, validationMessage(validation))
+	case errors.As(err, &notFound):
+		return coded(CodeNotFound, fmt.Sprintf("no %s with this id", humanLabel(notFound)))
+	case errors.As(err, &notSingle):
+		return coded(CodeBadInput, "the request matched several records where one was expected")
+	case errors.As(err, &constraint):
+		return constraintError(constraint)
+	}
+	if strings.Contains(err.Error(), "cannot start a transaction") {
+		return nil
+	}
+	return nil
+}
+
+func humanLabel(e *ent.NotFoundError) string {
+	// "ent: country not found" → "country"
+	msg := strings.TrimPrefix(e.Error(), "ent: ")
+	return strings.TrimSuffix(msg, " not found")
+}
+
+func validationMessage(v *ent.ValidationError) string {
+	name := v.Name
+	inner := errors.Unwrap(v)
+	reason := "is not valid"
+	if inner != nil {
+		r := inner.Error()
+		switch {
+		case strings.Contains(r, "value is less than the required length"), strings.Contains(r, "empty"):
+			reason = "must not be empty"
+		case strings.Contains(r, "value is greater than the required length"):
+			reason = "is too long"
+		case strings.Contains(r, "does not match regex"), strings.Contains(r, "format"):
+			reason = "is not in the expected format"
+		case strings.Contains(r, "invalid enum value"):
+			reason = "is not one of the allowed values"
+		case strings.Contains(r, "value out of range"):
+			reason = "is out of range"
+		}
+	}
+	return fmt.Sprintf("field %q %s", camel(name), reason)
+}
+
+func constraintError(c *ent.ConstraintError) *gqlerror.Error {
+	msg := c.Error()
+	var pqErr *pq.Error
+	if errors.As(c, &pqErr) {
+		switch pqErr.Code {
+		case "23505":
+			if m := pgKey.FindStringSubmatch(pqErr.Detail); m != nil {
+				return duplicate(strings.Split(m[1], ", "))
+			}
+			return duplicate(nil)
+		case "23503":
+			return coded(CodeBadInput, "the record refers to another record that does not exist, or is still referred to by others")
+		}
+	}
+	if m := sqliteUnique.FindStringSubmatch(msg); m != nil {
+		var cols []string
+		for _, qualified := range strings.Split(m[1], ",") {
+			qualified = strings.TrimSpace(qualified)
+			if i := strings.LastIndex(qualified, "."); i >= 0 {
+				qualified = qualified[i+1:]
+			}
+			cols = append(cols, qualified)
+		}
+		return duplicate(cols)
+	}
+	if strings.Contains(msg, "FOREIGN KEY constraint failed") {
+		return coded(CodeBadInput, "the record refers to another record that does not exist, or is still referred to by others")
+	}
+	return coded(CodeConflict, "the change conflicts with existing records")
+}
+
+func duplicate(cols []string) *gqlerror.Error {
+	var fields []string
+	for _, c := range cols {
+		c = strings.TrimSuffix(c, "_id")
+		fields = append(fields, camel(c))
+	}
+	e := coded(CodeConflict, "already exists: another record has the same "+strings.Join(fields, " + "))
+	if len(fields) == 0 {
+		e.Message = "already exists: another record has the same unique value"
+	}
+	e.Extensions["fields"] = fields
+	return e
+}
+
+// camel turns a column name (name_fr) into its GraphQL field name (nameFr).
+func camel(s string) string {
+	parts := strings.Split(s, "_")
+	for i := 1; i < len(parts); i++ {
+		if parts[i] != "" {
+			parts[i] = strings.ToUpper(parts[i][:1]) + parts[i][1:]
+		}
+	}
+	return strings.Join(parts, "")
+}

@@ -1,0 +1,100 @@
+package graph
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"coopdesk/ent"
+	"coopdesk/internal/auth"
+
+	"entgo.io/contrib/entgql"
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+)
+
+// Options are the GraphQL server's limits and switches.
+type Options struct {
+	Introspection bool
+	MaxDepth      int
+	MaxCost       int
+	MaxTokens     int
+	// Observe, when set, is told each operation's name, type, outcome and duration (metrics).
+	Observe func(operation, kind string, errors int, d time.Duration)
+}
+
+// NewHandler builds the GraphQL-over-HTTP handler (POST and GET) on client.
+func NewHandler(client *ent.Client, opt Options) *handler.Server {
+	schema := NewExecutableSchema(Config{
+		Resolvers: &Resolver{Client: client},
+		Directives: DirectiveRoot{
+			HasRole:      hasRole,
+			PersonalData: personalData,
+		},
+	})
+	srv := handler.New(schema)
+	srv.AddTransport(transport.Options{})
+	srv.AddTransport(transport.GET{})
+	srv.AddTransport(transport.POST{})
+	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	if opt.MaxTokens > 0 {
+		srv.SetParserTokenLimit(opt.MaxTokens)
+	}
+	if opt.Introspection {
+		srv.Use(extension.Introspection{})
+	}
+	srv.Use(Limits{MaxDepth: opt.MaxDepth, MaxCost: opt.MaxCost})
+	srv.Use(roleGuard{})
+	srv.Use(entgql.Transactioner{TxOpener: client})
+	srv.SetErrorPresenter(PresentError)
+	srv.SetRecoverFunc(func(ctx context.Context, v any) error {
+		slog.ErrorContext(ctx, "graphql: panic", "panic", fmt.Sprint(v), "path", graphql.GetPath(ctx).String())
+		return coded(CodeInternal, "internal error; it has been logged")
+	})
+	srv.AroundFields(DefaultPage)
+	if opt.Observe != nil {
+		srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+			oc := graphql.GetOperationContext(ctx)
+			start := time.Now()
+			name, kind := oc.OperationName, "query"
+			if oc.Operation != nil {
+				kind = string(oc.Operation.Operation)
+				if name == "" {
+					name = oc.Operation.Name
+				}
+			}
+			h := next(ctx)
+			return func(ctx context.Context) *graphql.Response {
+				resp := h(ctx)
+				if resp != nil {
+					opt.Observe(name, kind, len(resp.Errors), time.Since(start))
+				}
+				return resp
+			}
+		})
+	}
+	return srv
+}
+
+// roleGuard requires a token for every operation and the staff role for mutations.
+type roleGuard struct{}
+
+func (roleGuard) ExtensionName() string                          { return "RoleGuard" }
+func (roleGuard) Validate(schema graphql.ExecutableSchema) error { return nil }
+
+func (roleGuard) MutateOperationContext(ctx context.Context, oc *graphql.OperationContext) *gqlerror.Error {
+	p := auth.FromContext(ctx)
+	if p == nil {
+		return errUnauthenticated
+	}
+	if oc.Operation != nil && oc.Operation.Operation == ast.Mutation && !auth.Allows(p.Role, auth.Staff) {
+		return coded(CodeForbidden, fmt.Sprintf("changes need the staff or admin role; your token has %s", p.Role))
+	}
+	return nil
+}
