@@ -12,7 +12,6 @@ import (
 	"sync/atomic"
 
 	"coopdesk/ent"
-	"coopdesk/ent/migrate"
 
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
@@ -103,21 +102,31 @@ func (d *DB) Ping(ctx context.Context) error { return d.SQL.PingContext(ctx) }
 // coopdesk processes start at once on one database.
 const migrationLock = 7_294_117_001
 
-// Migrate creates or updates the schema. On PostgreSQL, concurrent callers wait for each
-// other through an advisory lock.
-func (d *DB) Migrate(ctx context.Context) error {
-	if d.Dialect == dialect.Postgres {
-		conn, err := d.SQL.Conn(ctx)
-		if err != nil {
-			return fmt.Errorf("migrate: %w", err)
-		}
-		defer conn.Close()
-		if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", migrationLock); err != nil {
-			return fmt.Errorf("migrate: lock: %w", err)
-		}
-		defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", migrationLock) //nolint:errcheck // released with the session anyway
+// Exclusive runs fn while holding a database-wide lock on PostgreSQL (an advisory lock),
+// so that several coopdesk processes starting at once migrate and seed one at a time. On
+// SQLite, which one process serves, it just runs fn.
+func (d *DB) Exclusive(ctx context.Context, fn func() error) error {
+	if d.Dialect != dialect.Postgres {
+		return fn()
 	}
-	if err := d.Client.Schema.Create(ctx, migrate.WithGlobalUniqueID(true)); err != nil {
+	conn, err := d.SQL.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("database lock: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", startupLock); err != nil {
+		return fmt.Errorf("database lock: %w", err)
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", startupLock) //nolint:errcheck // released with the session anyway
+	return fn()
+}
+
+// startupLock is the advisory lock key of Exclusive.
+const startupLock = 7_294_117_001
+
+// Migrate creates or updates the schema.
+func (d *DB) Migrate(ctx context.Context) error {
+	if err := d.Client.Schema.Create(ctx); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	return nil
