@@ -258,7 +258,7 @@ func demonymForms(c reference.Country) []string {
 		sufs := []string{"ي", "ية", "يون", "يين", "يات"}
 		if b, ok := strings.CutSuffix(base, "ا"); ok && strings.HasSuffix(b, "ي") {
 			// ليبيا → ليبي: the nisba is already there once the final alef goes.
-			base, sufs = strings.TrimSuffix(b, "ي"), sufs
+			base = strings.TrimSuffix(b, "ي")
 		} else if strings.HasSuffix(base, "ي") {
 			sufs = nil // مالي: the name is its own nisba and an everyday word ("financial")
 		} else {

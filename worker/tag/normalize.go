@@ -1,6 +1,7 @@
 package tag
 
 import (
+	"slices"
 	"unicode"
 	"unicode/utf8"
 )
@@ -132,20 +133,30 @@ func isWordByte(b byte) bool { return b != softBreak && b != hardBreak }
 
 // appendNormalized appends the normalised form of s to dst, in one pass. A separator is
 // only written before the next word, so runs of punctuation cost one byte and dst never
-// ends with a pending break.
+// ends with a pending break. The output is never longer than s (every rune that writes two
+// bytes is at least two bytes long, and a break stands for at least one separator byte),
+// so dst is grown once and written by index.
 func appendNormalized(dst []byte, s string) []byte {
+	n := len(dst)
+	dst = slices.Grow(dst, len(s))[:n+len(s)]
+	out := dst[n:]
+	j := 0
 	pending := byte(0) // separator owed before the next word byte
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
 			i++
-			switch asciiClass[c] {
-			case clsWord:
+			if o := asciiFold[c]; o != 0 { // the common case: a letter or digit
 				if pending != 0 {
-					dst = append(dst, pending)
+					out[j] = pending
+					j++
 					pending = 0
 				}
-				dst = append(dst, asciiFold[c])
+				out[j] = o
+				j++
+				continue
+			}
+			switch asciiClass[c] {
 			case clsSoft:
 				if pending == 0 {
 					pending = softBreak
@@ -198,16 +209,18 @@ func appendNormalized(dst []byte, s string) []byte {
 			continue
 		}
 		if pending != 0 {
-			dst = append(dst, pending)
+			out[j] = pending
+			j++
 			pending = 0
 		}
 		if one != 0 {
-			dst = append(dst, one)
+			out[j] = one
+			j++
 		} else {
-			dst = append(dst, word...)
+			j += copy(out[j:], word)
 		}
 	}
-	return dst
+	return dst[:n+j]
 }
 
 // Normalize returns the matching form of s: lower-case, accent-free, separators collapsed,

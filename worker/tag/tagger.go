@@ -1,8 +1,9 @@
 package tag
 
 import (
+	"cmp"
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 
@@ -144,6 +145,7 @@ type Tagger struct {
 	trie      *trie
 	terms     []term
 	countries []countryInfo
+	byISO     map[string]int16
 	nSub      int
 	groups    []reference.Group
 	inst      map[string]struct{}
@@ -170,7 +172,7 @@ func New(cfg Config) (*Tagger, error) {
 		lb.skip[Normalize(s)] = true
 	}
 	lb.addCountries(countries)
-	t := &Tagger{countries: lb.countries, groups: reference.Groups()}
+	t := &Tagger{countries: lb.countries, byISO: lb.byISO, groups: reference.Groups()}
 	for gi, g := range t.groups {
 		for _, iso := range g.Countries {
 			ci, ok := lb.byISO[iso]
@@ -304,19 +306,27 @@ type scratch struct {
 	region   []float32 // per subregion
 	touched  []int16
 	isTouch  []bool
+	// Per-term heads of the contribution and topic-hit lists, valid when stamp[term] ==
+	// gen: deduplication stays linear in long texts without clearing per call.
+	gen      uint32
+	stamp    []uint32
+	headC    []int32
+	headT    []int32
 }
 
 type contrib struct {
 	country int16
-	term    int32
 	sense   int16
+	term    int32
 	weight  float32
+	same    int32 // previous contribution of the same term, or -1
 }
 
 type topicHit struct {
 	topic  int8
 	term   int32
 	weight float32
+	same   int32 // previous hit of the same term, or -1
 }
 
 type ambHit struct {
@@ -326,9 +336,11 @@ type ambHit struct {
 
 func (t *Tagger) newScratch() any {
 	n := len(t.countries)
+	nt := len(t.terms)
 	return &scratch{
 		hard: make([]float32, n), demo: make([]float32, n), resolved: make([]float32, n),
 		isTouch: make([]bool, n), region: make([]float32, t.nSub),
+		stamp: make([]uint32, nt), headC: make([]int32, nt), headT: make([]int32, nt),
 	}
 }
 
@@ -347,6 +359,11 @@ func (sc *scratch) reset() {
 		sc.region[i] = 0
 	}
 	sc.touched = sc.touched[:0]
+	sc.gen++
+	if sc.gen == 0 { // wrapped: old stamps could look current
+		clear(sc.stamp)
+		sc.gen = 1
+	}
 	sc.contribs = sc.contribs[:0]
 	sc.topics = sc.topics[:0]
 	sc.amb = sc.amb[:0]
@@ -368,12 +385,11 @@ func (t *Tagger) Tag(in Input) Result {
 	t.shadow(sc)
 
 	prior := int16(-1)
-	if iso := strings.ToUpper(strings.TrimSpace(in.Country)); iso != "" {
-		for i, c := range t.countries { // 250 entries, once per article: cheaper than a map hash
-			if c.iso2 == iso {
-				prior = int16(i)
-				break
-			}
+	if in.Country != "" {
+		if ci, ok := t.byISO[in.Country]; ok {
+			prior = ci
+		} else if ci, ok := t.byISO[strings.ToUpper(strings.TrimSpace(in.Country))]; ok {
+			prior = ci
 		}
 	}
 
@@ -437,17 +453,24 @@ func (t *Tagger) shadow(sc *scratch) {
 	}
 }
 
+// heads makes the per-term list heads of term current.
+func (sc *scratch) heads(term int32) {
+	if sc.stamp[term] != sc.gen {
+		sc.stamp[term] = sc.gen
+		sc.headC[term], sc.headT[term] = -1, -1
+	}
+}
+
 func (sc *scratch) addTopic(topic int8, term int32, wt float32) {
-	for i := range sc.topics {
-		h := &sc.topics[i]
-		if h.topic == topic && h.term == term {
-			if wt > h.weight {
-				h.weight = wt
-			}
+	sc.heads(term)
+	for i := sc.headT[term]; i >= 0; i = sc.topics[i].same {
+		if h := &sc.topics[i]; h.topic == topic {
+			h.weight = max(h.weight, wt)
 			return
 		}
 	}
-	sc.topics = append(sc.topics, topicHit{topic, term, wt})
+	sc.topics = append(sc.topics, topicHit{topic, term, wt, sc.headT[term]})
+	sc.headT[term] = int32(len(sc.topics) - 1)
 }
 
 func (sc *scratch) addAmb(term int32, placeCue bool) {
@@ -463,16 +486,15 @@ func (sc *scratch) addAmb(term int32, placeCue bool) {
 // addContrib records evidence, once per term and country: a name repeated in the summary
 // confirms the title but is not new evidence.
 func (sc *scratch) addContrib(country int16, term int32, si int16, wt float32) {
-	for i := range sc.contribs {
-		c := &sc.contribs[i]
-		if c.country == country && c.term == term {
-			if wt > c.weight {
-				c.weight = wt
-			}
+	sc.heads(term)
+	for i := sc.headC[term]; i >= 0; i = sc.contribs[i].same {
+		if c := &sc.contribs[i]; c.country == country {
+			c.weight = max(c.weight, wt)
 			return
 		}
 	}
-	sc.contribs = append(sc.contribs, contrib{country, term, si, wt})
+	sc.contribs = append(sc.contribs, contrib{country: country, sense: si, term: term, weight: wt, same: sc.headC[term]})
+	sc.headC[term] = int32(len(sc.contribs) - 1)
 	sc.touch(country)
 }
 
@@ -560,7 +582,7 @@ func (t *Tagger) resolve(sc *scratch, prior int16) {
 		}
 		for si, s := range tm.senses {
 			if s.kind.placeLike() && s.country == best {
-				sc.contribs = append(sc.contribs, contrib{best, a.term, int16(si), s.weight * resolvedFactor})
+				sc.contribs = append(sc.contribs, contrib{country: best, sense: int16(si), term: a.term, weight: s.weight * resolvedFactor, same: -1})
 				sc.touch(best)
 				sc.resolved[best] = max(sc.resolved[best], s.weight*resolvedFactor)
 			}
@@ -706,7 +728,7 @@ func (t *Tagger) result(sc *scratch, prior int16) Result {
 		}
 		r.Groups = append(r.Groups, t.groupTag(sc, gi, bestC, best, prior))
 	}
-	sort.SliceStable(r.Groups, func(i, j int) bool { return r.Groups[i].Score > r.Groups[j].Score })
+	slices.SortStableFunc(r.Groups, func(a, b GroupTag) int { return cmp.Compare(b.Score, a.Score) })
 	r.Mentions = t.mentions(sc)
 	r.Topics = t.topicTags(sc)
 	return r
@@ -715,13 +737,15 @@ func (t *Tagger) result(sc *scratch, prior int16) Result {
 func (t *Tagger) groupTag(sc *scratch, gi int, c int16, score float32, prior int16) GroupTag {
 	g := GroupTag{Slug: t.groups[gi].Slug, Score: confidence(score)}
 	var strongest float32
-	idx := make([]int, 0, 4)
+	var buf [16]int32
+	idx := buf[:0]
 	for i, ct := range sc.contribs {
 		if ct.country == c && ct.weight > 0 {
-			idx = append(idx, i)
+			idx = append(idx, int32(i))
 		}
 	}
-	sort.SliceStable(idx, func(a, b int) bool { return sc.contribs[idx[a]].weight > sc.contribs[idx[b]].weight })
+	slices.SortStableFunc(idx, func(a, b int32) int { return cmp.Compare(sc.contribs[b].weight, sc.contribs[a].weight) })
+	g.Evidence = make([]string, 0, len(idx)+1)
 	for _, i := range idx {
 		ct := sc.contribs[i]
 		tm := &t.terms[ct.term]
@@ -793,7 +817,7 @@ func (t *Tagger) mentions(sc *scratch) []Mention {
 				Score: confidence(ct.weight), Evidence: []string{tm.surface}})
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Score > out[j].Score })
+	slices.SortStableFunc(out, func(a, b Mention) int { return cmp.Compare(b.Score, a.Score) })
 	return out
 }
 
@@ -816,6 +840,6 @@ func (t *Tagger) topicTags(sc *scratch) []TopicTag {
 		}
 		out = append(out, tt)
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Score > out[j].Score })
+	slices.SortStableFunc(out, func(a, b TopicTag) int { return cmp.Compare(b.Score, a.Score) })
 	return out
 }
