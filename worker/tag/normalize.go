@@ -158,11 +158,13 @@ func appendNormalized(dst []byte, s string) []byte {
 			}
 			switch asciiClass[c] {
 			case clsSoft:
-				if pending == 0 {
+				if pending == 0 && j > 0 { // no break before the first word
 					pending = softBreak
 				}
 			case clsHard:
-				pending = hardBreak
+				if j > 0 {
+					pending = hardBreak
+				}
 			}
 			continue
 		}
@@ -181,7 +183,9 @@ func appendNormalized(dst []byte, s string) []byte {
 				continue
 			}
 			if r == 0x060C || r == 0x061B || r == 0x061F || r == 0x06D4 { // ، ؛ ؟ ۔
-				pending = hardBreak
+				if j > 0 {
+					pending = hardBreak
+				}
 				continue
 			}
 			one = arabicMap[r-0x600]
@@ -193,7 +197,9 @@ func appendNormalized(dst []byte, s string) []byte {
 		case r == 0x200B || r == 0x200C || r == 0x200D || r == 0x2060 || r == 0xFEFF: // zero-width
 			continue
 		case r == 0x2026 || r == 0x3002 || r == 0xFF0E: // … 。 ．
-			pending = hardBreak
+			if j > 0 {
+				pending = hardBreak
+			}
 			continue
 		case r >= 0xFE70 && r <= 0xFEFC: // Arabic presentation forms: rare in feeds, kept as words
 			one = otherLetter
@@ -203,7 +209,7 @@ func appendNormalized(dst []byte, s string) []byte {
 			continue
 		}
 		if word == "" && one == 0 {
-			if pending == 0 {
+			if pending == 0 && j > 0 {
 				pending = softBreak
 			}
 			continue

@@ -308,10 +308,10 @@ type scratch struct {
 	isTouch  []bool
 	// Per-term heads of the contribution and topic-hit lists, valid when stamp[term] ==
 	// gen: deduplication stays linear in long texts without clearing per call.
-	gen      uint32
-	stamp    []uint32
-	headC    []int32
-	headT    []int32
+	gen   uint32
+	stamp []uint32
+	headC []int32
+	headT []int32
 }
 
 type contrib struct {
@@ -763,7 +763,9 @@ func (t *Tagger) groupTag(sc *scratch, gi int, c int16, score float32, prior int
 	}
 	if c == prior {
 		g.Evidence = append(g.Evidence, MethodSourceCountry+":"+t.countries[c].iso2)
-		if wPrior > strongest {
+		if wPrior >= strongest || score-wPrior < threshold {
+			// The feed's country carried the tag over the threshold: say so, staff weigh
+			// such tags differently.
 			g.Method = MethodSourceCountry
 		}
 	}
