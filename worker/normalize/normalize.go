@@ -95,16 +95,18 @@ func Normalize(feedSiteURL string, it parse.Item, fetchedAt time.Time) (Article,
 		a.ImageURL = img
 	}
 
-	body := it.Content
-	if strings.TrimSpace(PlainText(body)) == "" {
-		body = it.Summary
-	}
 	base := a.URL
 	if base == "" {
 		base = feedSiteURL
 	}
-	a.ContentHTML = SanitizeHTML(toValidUTF8(body), base)
+	// The richest body wins: content:encoded or Atom content, else the
+	// summary, also when the content is only markup (an image, an embed).
+	a.ContentHTML = SanitizeHTML(toValidUTF8(it.Content), base)
 	a.Text = PlainText(a.ContentHTML)
+	if a.Text == "" {
+		a.ContentHTML = SanitizeHTML(toValidUTF8(it.Summary), base)
+		a.Text = PlainText(a.ContentHTML)
+	}
 	a.Summary = truncateRunes(oneLine(PlainText(toValidUTF8(it.Summary))), SummaryMaxRunes)
 	if a.Summary == "" {
 		a.Summary = truncateRunes(oneLine(a.Text), SummaryMaxRunes)

@@ -186,6 +186,14 @@ func TestNormalizeArabicAndHostileText(t *testing.T) {
 	}
 }
 
+func TestNormalizeBodyFallsBackToSummary(t *testing.T) {
+	it := parse.Item{Link: "https://example.lb/a", Title: "Photo", Content: `<p><img src="https://example.lb/p.jpg"></p>`, Summary: "<p>Résumé de l&#8217;article.</p>"}
+	a := mustNormalize(t, "", it)
+	if a.Text != "Résumé de l’article." || !strings.Contains(a.ContentHTML, "<p>Résumé") {
+		t.Errorf("Text %q, ContentHTML %q", a.Text, a.ContentHTML)
+	}
+}
+
 func TestDedup(t *testing.T) {
 	items := []parse.Item{
 		{GUID: "a", Title: "première"}, {GUID: "b"}, {GUID: " a ", Title: "doublon"}, {Title: "sans guid 1"}, {Title: "sans guid 2"},
