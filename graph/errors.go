@@ -65,6 +65,10 @@ func PresentError(ctx context.Context, err error) *gqlerror.Error {
 			if _, ok := gqlErr.Extensions["code"]; !ok {
 				gqlErr.Extensions["code"] = CodeBadInput
 			}
+			if strings.Contains(gqlErr.Message, "strconv.") {
+				// An ID or number that does not parse: say so without Go's wording.
+				gqlErr.Message = "invalid value: an ID or a number was expected"
+			}
 			return withPath(ctx, gqlErr)
 		}
 		slog.ErrorContext(ctx, "graphql: internal error", "err", err, "path", graphql.GetPath(ctx).String())

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"time"
 
 	"coopdesk/ent"
@@ -51,10 +52,10 @@ func NewHandler(client *ent.Client, opt Options) *handler.Server {
 	}
 	srv.Use(Limits{MaxDepth: opt.MaxDepth, MaxCost: opt.MaxCost})
 	srv.Use(roleGuard{})
-	srv.Use(entgql.Transactioner{TxOpener: client})
+	srv.Use(transactioner{entgql.Transactioner{TxOpener: client}})
 	srv.SetErrorPresenter(PresentError)
 	srv.SetRecoverFunc(func(ctx context.Context, v any) error {
-		slog.ErrorContext(ctx, "graphql: panic", "panic", fmt.Sprint(v), "path", graphql.GetPath(ctx).String())
+		slog.ErrorContext(ctx, "graphql: panic", "panic", fmt.Sprint(v), "path", graphql.GetPath(ctx).String(), "stack", string(debug.Stack()))
 		return coded(CodeInternal, "internal error; it has been logged")
 	})
 	srv.AroundFields(DefaultPage)
@@ -97,4 +98,16 @@ func (roleGuard) MutateOperationContext(ctx context.Context, oc *graphql.Operati
 		return coded(CodeForbidden, fmt.Sprintf("changes need the staff or admin role; your token has %s", p.Role))
 	}
 	return nil
+}
+
+// transactioner runs each mutation in one transaction (entgql.Transactioner), and passes
+// through the responses of requests that never became an operation (a malformed body),
+// on which entgql's version panics.
+type transactioner struct{ entgql.Transactioner }
+
+func (t transactioner) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	if !graphql.HasOperationContext(ctx) {
+		return next(ctx)
+	}
+	return t.Transactioner.InterceptResponse(ctx, next)
 }

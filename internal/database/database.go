@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 
 	"coopdesk/ent"
+	"coopdesk/internal/auth"
 
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
@@ -82,7 +83,9 @@ func Open(ctx context.Context, rawURL string, opt Options) (*DB, error) {
 	if opt.Statements != nil {
 		drv = &countingDriver{Driver: drv, n: opt.Statements}
 	}
-	return &DB{Client: ent.NewClient(ent.Driver(drv)), SQL: db, Dialect: dia}, nil
+	client := ent.NewClient(ent.Driver(drv))
+	client.Use(auth.AuditHook())
+	return &DB{Client: client, SQL: db, Dialect: dia}, nil
 }
 
 // SQLiteDSN is the modernc.org/sqlite DSN for a database file: foreign keys on (ent's
