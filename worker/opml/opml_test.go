@@ -75,7 +75,9 @@ func TestReadRejects(t *testing.T) {
 		})
 	}
 	t.Run("too large", func(t *testing.T) {
-		big := "<opml><body>" + strings.Repeat("<!-- padding -->", MaxBytes/16+1) + "</body></opml>"
+		defer func(n int64) { maxBytes = n }(maxBytes)
+		maxBytes = 64 << 10
+		big := "<opml><body>" + strings.Repeat("<!-- padding -->", int(maxBytes)/16+1) + "</body></opml>"
 		if _, err := Read(strings.NewReader(big)); !errors.Is(err, ErrMalformed) {
 			t.Errorf("Read of %d bytes: %v", len(big), err)
 		}
