@@ -176,24 +176,15 @@ var (
 	arBa   = arabicByte('ب')
 )
 
-// scan appends to ms every boundary-aligned occurrence of a pattern in buf. buf must start
-// and end with a separator byte (the caller puts a hardBreak at both ends).
-func (t *trie) scan(buf []byte, ms []match) []match {
-	n := len(buf)
-	i := 1
-	for i < n-1 {
+// scan appends to ms every boundary-aligned occurrence of a pattern in buf, trying each
+// word start in starts. buf must end with a separator byte (the caller puts a hardBreak
+// at both ends).
+func (t *trie) scan(buf []byte, starts []int32, ms []match) []match {
+	for _, i := range starts {
 		b := buf[i]
-		if !isWordByte(b) {
-			i++
-			continue
-		}
-		ms = t.walk(buf, t.root[b], int32(i), int32(i), ms)
+		ms = t.walk(buf, t.root[b], i, i, ms)
 		if b >= 0x80 {
-			ms = t.proclitics(buf, int32(i), ms)
-		}
-		i++
-		for isWordByte(buf[i]) { // the trailing separator stops this loop
-			i++
+			ms = t.proclitics(buf, i, ms)
 		}
 	}
 	return ms

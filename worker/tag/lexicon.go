@@ -77,7 +77,7 @@ func newLexBuilder() *lexBuilder {
 // normalises to nothing usable.
 func (lb *lexBuilder) add(surface string, prefix bool, q float32, s sense) bool {
 	surface = strings.TrimSpace(surface)
-	lb.buf = appendNormalized(lb.buf[:0], surface)
+	lb.buf = appendNormalized(lb.buf[:0], surface, nil)
 	key := lb.buf
 	if len(key) == 0 {
 		return false

@@ -22,6 +22,9 @@ const (
 	softBreak   = ' '
 	hardBreak   = '.'
 	otherLetter = 0x01
+	// wordStart is the normaliser's pending state at the start of its output: the next
+	// word starts a word but owes no separator (the caller separates segments itself).
+	wordStart = 0x02
 )
 
 // byteClass values for the ASCII fast path.
@@ -131,25 +134,32 @@ func arabicByte(r rune) byte { return byte(0x80 + (r - 0x0621)) }
 // isWordByte reports whether b belongs to a word in the normalised alphabet.
 func isWordByte(b byte) bool { return b != softBreak && b != hardBreak }
 
-// appendNormalized appends the normalised form of s to dst, in one pass. A separator is
-// only written before the next word, so runs of punctuation cost one byte and dst never
-// ends with a pending break. The output is never longer than s (every rune that writes two
-// bytes is at least two bytes long, and a break stands for at least one separator byte),
-// so dst is grown once and written by index.
-func appendNormalized(dst []byte, s string) []byte {
+// appendNormalized appends the normalised form of s to dst, in one pass, and the offset in
+// dst of every word's first byte to *starts (if starts is not nil), so that the automaton
+// visits word starts without scanning for them. A separator is only written before the
+// next word, so runs of punctuation cost one byte and the output neither starts nor ends
+// with a break. The output is never longer than s (every rune that writes two bytes is at
+// least two bytes long, and a break stands for at least one separator byte), so dst is
+// grown once and written by index.
+func appendNormalized(dst []byte, s string, starts *[]int32) []byte {
 	n := len(dst)
 	dst = slices.Grow(dst, len(s))[:n+len(s)]
 	out := dst[n:]
 	j := 0
-	pending := byte(0) // separator owed before the next word byte
+	pending := byte(wordStart) // separator owed before the next word byte; 0 inside a word
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
 			i++
 			if o := asciiFold[c]; o != 0 { // the common case: a letter or digit
 				if pending != 0 {
-					out[j] = pending
-					j++
+					if pending != wordStart {
+						out[j] = pending
+						j++
+					}
+					if starts != nil {
+						*starts = append(*starts, int32(n+j))
+					}
 					pending = 0
 				}
 				out[j] = o
@@ -158,11 +168,11 @@ func appendNormalized(dst []byte, s string) []byte {
 			}
 			switch asciiClass[c] {
 			case clsSoft:
-				if pending == 0 && j > 0 { // no break before the first word
+				if pending == 0 {
 					pending = softBreak
 				}
 			case clsHard:
-				if j > 0 {
+				if pending != wordStart {
 					pending = hardBreak
 				}
 			}
@@ -183,7 +193,7 @@ func appendNormalized(dst []byte, s string) []byte {
 				continue
 			}
 			if r == 0x060C || r == 0x061B || r == 0x061F || r == 0x06D4 { // ، ؛ ؟ ۔
-				if j > 0 {
+				if pending != wordStart {
 					pending = hardBreak
 				}
 				continue
@@ -197,7 +207,7 @@ func appendNormalized(dst []byte, s string) []byte {
 		case r == 0x200B || r == 0x200C || r == 0x200D || r == 0x2060 || r == 0xFEFF: // zero-width
 			continue
 		case r == 0x2026 || r == 0x3002 || r == 0xFF0E: // … 。 ．
-			if j > 0 {
+			if pending != wordStart {
 				pending = hardBreak
 			}
 			continue
@@ -209,14 +219,19 @@ func appendNormalized(dst []byte, s string) []byte {
 			continue
 		}
 		if word == "" && one == 0 {
-			if pending == 0 && j > 0 {
+			if pending == 0 {
 				pending = softBreak
 			}
 			continue
 		}
 		if pending != 0 {
-			out[j] = pending
-			j++
+			if pending != wordStart {
+				out[j] = pending
+				j++
+			}
+			if starts != nil {
+				*starts = append(*starts, int32(n+j))
+			}
 			pending = 0
 		}
 		if one != 0 {
@@ -233,5 +248,5 @@ func appendNormalized(dst []byte, s string) []byte {
 // Arabic folded. Its bytes are the tagger's private alphabet (Arabic letters are not valid
 // UTF-8 there); it is exported for debugging and for the tests of callers that build rules.
 func Normalize(s string) string {
-	return string(appendNormalized(nil, s))
+	return string(appendNormalized(nil, s, nil))
 }

@@ -146,14 +146,16 @@ type Tagger struct {
 	terms     []term
 	countries []countryInfo
 	byISO     map[string]int16
-	nSub      int
-	groups    []reference.Group
-	inst      map[string]struct{}
-	person    map[string]struct{}
-	placeNoun map[string]struct{}
-	nounSkip  map[string]struct{}
-	patterns  int
-	pool      sync.Pool
+	// priorEvidence[c] is "source_country:XX", built once rather than per tag.
+	priorEvidence []string
+	nSub          int
+	groups        []reference.Group
+	inst          map[string]struct{}
+	person        map[string]struct{}
+	placeNoun     map[string]struct{}
+	nounSkip      map[string]struct{}
+	patterns      int
+	pool          sync.Pool
 }
 
 // New builds a Tagger over the embedded reference data plus cfg. It fails on an authority
@@ -233,6 +235,10 @@ func New(cfg Config) (*Tagger, error) {
 	t.person = wordSet(personWords)
 	t.placeNoun = wordSet(placeNouns)
 	t.nounSkip = wordSet(placeNounSkip)
+	t.priorEvidence = make([]string, len(t.countries))
+	for i, c := range t.countries {
+		t.priorEvidence[i] = MethodSourceCountry + ":" + c.iso2
+	}
 	t.pool.New = func() any { return t.newScratch() }
 	return t, nil
 }
@@ -295,6 +301,7 @@ func (t *Tagger) Patterns() int { return t.patterns }
 // than its result.
 type scratch struct {
 	buf      []byte
+	starts   []int32
 	ms       []match
 	shadow   []bool
 	contribs []contrib
@@ -375,13 +382,14 @@ func (t *Tagger) Tag(in Input) Result {
 	defer t.pool.Put(sc)
 	sc.reset()
 
+	sc.starts = sc.starts[:0]
 	buf := append(sc.buf[:0], hardBreak)
-	buf = appendNormalized(buf, in.Title)
+	buf = appendNormalized(buf, in.Title, &sc.starts)
 	buf = append(buf, hardBreak)
-	buf = appendNormalized(buf, in.Summary)
+	buf = appendNormalized(buf, in.Summary, &sc.starts)
 	buf = append(buf, hardBreak)
 	sc.buf = buf
-	sc.ms = t.trie.scan(buf, sc.ms[:0])
+	sc.ms = t.trie.scan(buf, sc.starts, sc.ms[:0])
 	t.shadow(sc)
 
 	prior := int16(-1)
@@ -762,7 +770,7 @@ func (t *Tagger) groupTag(sc *scratch, gi int, c int16, score float32, prior int
 		g.Evidence = appendUnique(g.Evidence, tm.surface)
 	}
 	if c == prior {
-		g.Evidence = append(g.Evidence, MethodSourceCountry+":"+t.countries[c].iso2)
+		g.Evidence = append(g.Evidence, t.priorEvidence[c])
 		if wPrior >= strongest || score-wPrior < threshold {
 			// The feed's country carried the tag over the threshold: say so, staff weigh
 			// such tags differently.
@@ -784,7 +792,16 @@ func appendUnique(list []string, s string) []string {
 // mentions lists the countries, places and authorities the article names. Demonyms,
 // vocabulary and cues are evidence, not mentions; unresolved ambiguous names are dropped.
 func (t *Tagger) mentions(sc *scratch) []Mention {
-	var out []Mention
+	n := 0
+	for _, ct := range sc.contribs {
+		if t.terms[ct.term].senses[ct.sense].kind.placeLike() {
+			n++
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	out := make([]Mention, 0, n)
 	for _, ct := range sc.contribs {
 		tm := &t.terms[ct.term]
 		s := &tm.senses[ct.sense]
@@ -826,18 +843,24 @@ func (t *Tagger) mentions(sc *scratch) []Mention {
 // topicTags reports the topics whose keywords add up to at least 1.
 func (t *Tagger) topicTags(sc *scratch) []TopicTag {
 	var sums [8]float32
+	var hits [8]int
 	for _, h := range sc.topics {
 		sums[h.topic] += h.weight
+		hits[h.topic]++
 	}
 	var out []TopicTag
 	for ti, s := range sums[:len(topicSlugs)] {
 		if s < 1 {
 			continue
 		}
-		tt := TopicTag{Slug: topicSlugs[ti], Score: float64(s) / float64(s+1)}
+		if out == nil {
+			out = make([]TopicTag, 0, len(topicSlugs)-ti)
+		}
+		// Hits are unique per topic and term already; the evidence needs no dedup.
+		tt := TopicTag{Slug: topicSlugs[ti], Score: float64(s) / float64(s+1), Evidence: make([]string, 0, hits[ti])}
 		for _, h := range sc.topics {
 			if int(h.topic) == ti {
-				tt.Evidence = appendUnique(tt.Evidence, t.terms[h.term].surface)
+				tt.Evidence = append(tt.Evidence, t.terms[h.term].surface)
 			}
 		}
 		out = append(out, tt)
