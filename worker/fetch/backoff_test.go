@@ -37,6 +37,13 @@ func TestNextAttempt(t *testing.T) {
 	if d := NextAttempt(0, 0, rnd); d != 0 {
 		t.Errorf("no error, no Retry-After: %v", d)
 	}
+	// A seeded source makes the schedule reproducible.
+	a, b := rand.New(rand.NewPCG(7, 7)), rand.New(rand.NewPCG(7, 7))
+	for n := 1; n <= 10; n++ {
+		if x, y := NextAttempt(n, 0, a), NextAttempt(n, 0, b); x != y {
+			t.Fatalf("same seed, different delays: %v vs %v", x, y)
+		}
+	}
 	// Jitter really spreads feeds that failed together.
 	seen := map[time.Duration]bool{}
 	for range 50 {
