@@ -13,8 +13,8 @@
 //
 // A Tagger is immutable and safe for concurrent use. When the répertoire or the staff rules
 // change, build a new one and swap it in through a Holder (an atomic pointer): articles in
-// flight finish on the old one, nothing stops. Building takes a few tens of milliseconds
-// with 2,000 authorities.
+// flight finish on the old one, nothing stops. Building takes about a tenth of a second
+// with 2,000 authorities (BenchmarkBuild).
 //
 // Input.Country is the ISO code of the source feed's country. It is a prior, never enough
 // on its own: an article from a Moroccan outlet about Paris gets no group, and a Tunisian

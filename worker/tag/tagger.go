@@ -379,7 +379,7 @@ func (sc *scratch) reset() {
 // Tag tags one article.
 func (t *Tagger) Tag(in Input) Result {
 	sc := t.pool.Get().(*scratch)
-	defer t.pool.Put(sc)
+	defer t.release(sc)
 	sc.reset()
 
 	sc.starts = sc.starts[:0]
@@ -433,6 +433,16 @@ func (t *Tagger) Tag(in Input) Result {
 	t.sumEvidence(sc)
 	t.resolve(sc, prior)
 	return t.result(sc, prior)
+}
+
+// release returns sc to the pool, without the buffers an unusually long article grew:
+// the pool should not pin megabytes for the sake of one outlier.
+func (t *Tagger) release(sc *scratch) {
+	const keep = 1 << 20
+	if cap(sc.buf) > keep {
+		sc.buf, sc.starts, sc.ms, sc.shadow = nil, nil, nil, nil
+	}
+	t.pool.Put(sc)
 }
 
 // shadow marks the geographic matches contained in a longer one: "Tanger-Tétouan-Al

@@ -380,3 +380,19 @@ func FuzzTag(f *testing.F) {
 		}
 	})
 }
+
+func TestLongAndEmptyInputs(t *testing.T) {
+	tg := newTestTagger(t)
+	if r := tg.Tag(Input{}); len(r.Groups)+len(r.Mentions)+len(r.Topics) != 0 {
+		t.Errorf("empty input tagged: %+v", r)
+	}
+	long := strings.Repeat("Le conseil municipal de Sfax se réunit. ", 40000) // ~1.6 MB
+	r := tg.Tag(Input{Title: "Revue", Summary: long})
+	if slugs(r) != "tunisie" {
+		t.Errorf("long text: %q", slugs(r))
+	}
+	// The pooled scratch must not keep the long buffer, and tagging still works after it.
+	if r := tg.Tag(Input{Title: "Oran"}); slugs(r) != "algerie" {
+		t.Errorf("after long text: %q", slugs(r))
+	}
+}
