@@ -8,7 +8,7 @@ package graph
 import (
 	"context"
 	"coopdesk/ent"
-	
+
 	"entgo.io/contrib/entgql"
 )
 
@@ -116,4 +116,3 @@ func (r *queryResolver) Users(ctx context.Context, after *entgql.Cursor[int], fi
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
 type queryResolver struct{ *Resolver }
-

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -41,7 +42,7 @@ func (l Limits) MutateOperationContext(_ context.Context, oc *graphql.OperationC
 		return nil
 	}
 	w := walker{vars: oc.Variables, fragments: oc.Doc.Fragments}
-	cost, depth, err := w.selectionSet(oc.Operation.SelectionSet, 1, 1)
+	cost, depth, err := w.selectionSet(oc.Operation.SelectionSet, 1, 1, false)
 	if err != nil {
 		return err
 	}
@@ -66,7 +67,9 @@ type walker struct {
 
 // selectionSet returns the cost and depth of set, where mult is the number of parent
 // objects it is evaluated for.
-func (w *walker) selectionSet(set ast.SelectionSet, mult, depth int) (cost, maxDepth int, err *gqlerror.Error) {
+// inConnection is true for the selections of a connection, whose edges and nodes lists are
+// already counted by the connection's page size.
+func (w *walker) selectionSet(set ast.SelectionSet, mult, depth int, inConnection bool) (cost, maxDepth int, err *gqlerror.Error) {
 	maxDepth = depth
 	// Fragments can be spread many times; bound the work of the walk itself.
 	if w.seen++; w.seen > 100000 {
@@ -76,15 +79,15 @@ func (w *walker) selectionSet(set ast.SelectionSet, mult, depth int) (cost, maxD
 		var c, d int
 		switch s := sel.(type) {
 		case *ast.Field:
-			c, d, err = w.field(s, mult, depth)
+			c, d, err = w.field(s, mult, depth, inConnection)
 		case *ast.InlineFragment:
-			c, d, err = w.selectionSet(s.SelectionSet, mult, depth)
+			c, d, err = w.selectionSet(s.SelectionSet, mult, depth, inConnection)
 		case *ast.FragmentSpread:
 			def := w.fragments.ForName(s.Name)
 			if def == nil {
 				continue
 			}
-			c, d, err = w.selectionSet(def.SelectionSet, mult, depth)
+			c, d, err = w.selectionSet(def.SelectionSet, mult, depth, inConnection)
 		}
 		if err != nil {
 			return 0, 0, err
@@ -95,16 +98,20 @@ func (w *walker) selectionSet(set ast.SelectionSet, mult, depth int) (cost, maxD
 	return cost, maxDepth, nil
 }
 
-func (w *walker) field(f *ast.Field, mult, depth int) (int, int, *gqlerror.Error) {
+func (w *walker) field(f *ast.Field, mult, depth int, inConnection bool) (int, int, *gqlerror.Error) {
 	cost := mult
 	if len(f.SelectionSet) == 0 {
 		return cost, depth, nil
 	}
-	size, err := w.pageSize(f)
-	if err != nil {
-		return 0, 0, err
+	size := 1
+	if !inConnection || f.Name != "edges" && f.Name != "nodes" {
+		var err *gqlerror.Error
+		if size, err = w.pageSize(f); err != nil {
+			return 0, 0, err
+		}
 	}
-	child, d, err := w.selectionSet(f.SelectionSet, saturatingMul(mult, size), depth+1)
+	connection := f.Definition != nil && isConnection(f.Definition.Type)
+	child, d, err := w.selectionSet(f.SelectionSet, saturatingMul(mult, size), depth+1, connection)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -141,12 +148,7 @@ func (w *walker) pageSize(f *ast.Field) (int, *gqlerror.Error) {
 		if err != nil || v == nil {
 			continue
 		}
-		n, ok := v.(int64)
-		if !ok {
-			if i, ok2 := v.(int); ok2 {
-				n, ok = int64(i), true
-			}
-		}
+		n, ok := toInt(v)
 		if !ok {
 			continue
 		}
@@ -203,4 +205,21 @@ func DefaultPage(ctx context.Context, next graphql.Resolver) (any, error) {
 func isNilInt(v any) bool {
 	p, ok := v.(*int)
 	return v == nil || ok && p == nil
+}
+
+// toInt reads an argument value: a literal (int64) or a variable (json.Number, float64 or
+// int, depending on the transport).
+func toInt(v any) (int64, bool) {
+	switch n := v.(type) {
+	case int64:
+		return n, true
+	case int:
+		return int64(n), true
+	case float64:
+		return int64(n), true
+	case json.Number:
+		i, err := n.Int64()
+		return i, err == nil
+	}
+	return 0, false
 }

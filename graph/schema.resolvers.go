@@ -10,9 +10,9 @@ import (
 	"coopdesk/ent"
 	"coopdesk/ent/dossier"
 	"coopdesk/graph/model"
-	"time"
 	"coopdesk/internal/auth"
 	dossierflow "coopdesk/internal/dossier"
+	"time"
 )
 
 // CreateCountry is the resolver for the createCountry field.

@@ -73,7 +73,6 @@ func migrate(ctx context.Context, env Env, args []string) error {
 	return nil
 }
 
-
 // bootstrapAdmin creates the first admin and returns its token when the database has no
 // user yet; otherwise it returns "".
 func bootstrapAdmin(ctx context.Context, client *ent.Client) (string, error) {

@@ -46,7 +46,7 @@ var Options = []Option{
 	{"COOPDESK_INTROSPECTION", "1", "0 turns GraphQL introspection off"},
 	{"COOPDESK_DB_MAX_OPEN_CONNS", "", "database pool size (default 20 on PostgreSQL, 8 on SQLite)"},
 	{"COOPDESK_DB_MAX_IDLE_CONNS", "", "idle connections kept (default: the pool size)"},
-	{"COOPDESK_QUERY_COST_LIMIT", "20000", "largest GraphQL query cost (page sizes multiplied by nesting)"},
+	{"COOPDESK_QUERY_COST_LIMIT", "200000", "largest GraphQL query cost (page sizes multiplied by nesting)"},
 	{"COOPDESK_QUERY_DEPTH_LIMIT", "12", "deepest GraphQL selection"},
 	{"COOPDESK_QUERY_TOKEN_LIMIT", "5000", "most tokens in a GraphQL document"},
 	{"COOPDESK_SHUTDOWN_TIMEOUT", "15s", "how long in-flight requests get on shutdown"},

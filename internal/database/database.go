@@ -101,10 +101,6 @@ func (d *DB) Close() error { return d.Client.Close() }
 // Ping checks that the database answers (for /readyz).
 func (d *DB) Ping(ctx context.Context) error { return d.SQL.PingContext(ctx) }
 
-// migrationLock is the PostgreSQL advisory lock that serialises migrations when several
-// coopdesk processes start at once on one database.
-const migrationLock = 7_294_117_001
-
 // Exclusive runs fn while holding a database-wide lock on PostgreSQL (an advisory lock),
 // so that several coopdesk processes starting at once migrate and seed one at a time. On
 // SQLite, which one process serves, it just runs fn.

@@ -159,3 +159,7 @@ func num(v any, path ...any) int {
 	f, _ := get(v, path...).(float64)
 	return int(f)
 }
+
+func openDB(tb testing.TB, engine string) *testdb.DB {
+	return testdb.Open(tb, engine, testdb.Options{})
+}
