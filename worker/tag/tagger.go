@@ -724,6 +724,12 @@ func confidence(s float32) float64 { return float64(s) / float64(s+threshold) }
 // result assembles the output from the evidence.
 func (t *Tagger) result(sc *scratch, prior int16) Result {
 	var r Result
+	if len(sc.contribs) == 0 && len(sc.topics) == 0 {
+		return r
+	}
+	// One backing array for every evidence list of the result: each list is a capped
+	// window of it, so appending to one list can never write into the next.
+	ev := make([]string, 0, 2*len(sc.contribs)+len(t.groups)+len(sc.topics))
 	for gi, g := range t.groups {
 		var best float32
 		bestC := int16(-1)
@@ -744,15 +750,15 @@ func (t *Tagger) result(sc *scratch, prior int16) Result {
 		if best < threshold {
 			continue
 		}
-		r.Groups = append(r.Groups, t.groupTag(sc, gi, bestC, best, prior))
+		r.Groups = append(r.Groups, t.groupTag(sc, gi, bestC, best, prior, &ev))
 	}
 	slices.SortStableFunc(r.Groups, func(a, b GroupTag) int { return cmp.Compare(b.Score, a.Score) })
-	r.Mentions = t.mentions(sc)
-	r.Topics = t.topicTags(sc)
+	r.Mentions = t.mentions(sc, &ev)
+	r.Topics = t.topicTags(sc, &ev)
 	return r
 }
 
-func (t *Tagger) groupTag(sc *scratch, gi int, c int16, score float32, prior int16) GroupTag {
+func (t *Tagger) groupTag(sc *scratch, gi int, c int16, score float32, prior int16, ev *[]string) GroupTag {
 	g := GroupTag{Slug: t.groups[gi].Slug, Score: confidence(score)}
 	var strongest float32
 	var buf [16]int32
@@ -763,7 +769,7 @@ func (t *Tagger) groupTag(sc *scratch, gi int, c int16, score float32, prior int
 		}
 	}
 	slices.SortStableFunc(idx, func(a, b int32) int { return cmp.Compare(sc.contribs[b].weight, sc.contribs[a].weight) })
-	g.Evidence = make([]string, 0, len(idx)+1)
+	start := len(*ev)
 	for _, i := range idx {
 		ct := sc.contribs[i]
 		tm := &t.terms[ct.term]
@@ -777,16 +783,19 @@ func (t *Tagger) groupTag(sc *scratch, gi int, c int16, score float32, prior int
 		if ct.weight > strongest || (ct.weight == strongest && method == MethodAuthorityName) {
 			strongest, g.Method = ct.weight, method
 		}
-		g.Evidence = appendUnique(g.Evidence, tm.surface)
+		if !slices.Contains((*ev)[start:], tm.surface) {
+			*ev = append(*ev, tm.surface)
+		}
 	}
 	if c == prior {
-		g.Evidence = append(g.Evidence, t.priorEvidence[c])
+		*ev = append(*ev, t.priorEvidence[c])
 		if wPrior >= strongest || score-wPrior < threshold {
 			// The feed's country carried the tag over the threshold: say so, staff weigh
 			// such tags differently.
 			g.Method = MethodSourceCountry
 		}
 	}
+	g.Evidence = (*ev)[start:len(*ev):len(*ev)]
 	return g
 }
 
@@ -801,7 +810,7 @@ func appendUnique(list []string, s string) []string {
 
 // mentions lists the countries, places and authorities the article names. Demonyms,
 // vocabulary and cues are evidence, not mentions; unresolved ambiguous names are dropped.
-func (t *Tagger) mentions(sc *scratch) []Mention {
+func (t *Tagger) mentions(sc *scratch, ev *[]string) []Mention {
 	n := 0
 	for _, ct := range sc.contribs {
 		if t.terms[ct.term].senses[ct.sense].kind.placeLike() {
@@ -842,8 +851,10 @@ func (t *Tagger) mentions(sc *scratch) []Mention {
 			}
 		}
 		if !found {
+			*ev = append(*ev, tm.surface)
+			n := len(*ev)
 			out = append(out, Mention{Kind: kind, Name: s.name, Code: code, AuthorityID: s.authority, Country: iso,
-				Score: confidence(ct.weight), Evidence: []string{tm.surface}})
+				Score: confidence(ct.weight), Evidence: (*ev)[n-1 : n : n]})
 		}
 	}
 	slices.SortStableFunc(out, func(a, b Mention) int { return cmp.Compare(b.Score, a.Score) })
@@ -851,12 +862,10 @@ func (t *Tagger) mentions(sc *scratch) []Mention {
 }
 
 // topicTags reports the topics whose keywords add up to at least 1.
-func (t *Tagger) topicTags(sc *scratch) []TopicTag {
+func (t *Tagger) topicTags(sc *scratch, ev *[]string) []TopicTag {
 	var sums [8]float32
-	var hits [8]int
 	for _, h := range sc.topics {
 		sums[h.topic] += h.weight
-		hits[h.topic]++
 	}
 	var out []TopicTag
 	for ti, s := range sums[:len(topicSlugs)] {
@@ -867,12 +876,14 @@ func (t *Tagger) topicTags(sc *scratch) []TopicTag {
 			out = make([]TopicTag, 0, len(topicSlugs)-ti)
 		}
 		// Hits are unique per topic and term already; the evidence needs no dedup.
-		tt := TopicTag{Slug: topicSlugs[ti], Score: float64(s) / float64(s+1), Evidence: make([]string, 0, hits[ti])}
+		tt := TopicTag{Slug: topicSlugs[ti], Score: float64(s) / float64(s+1)}
+		start := len(*ev)
 		for _, h := range sc.topics {
 			if int(h.topic) == ti {
-				tt.Evidence = append(tt.Evidence, t.terms[h.term].surface)
+				*ev = append(*ev, t.terms[h.term].surface)
 			}
 		}
+		tt.Evidence = (*ev)[start:len(*ev):len(*ev)]
 		out = append(out, tt)
 	}
 	slices.SortStableFunc(out, func(a, b TopicTag) int { return cmp.Compare(b.Score, a.Score) })
