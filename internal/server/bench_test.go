@@ -1,0 +1,80 @@
+package server_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"os"
+	"sort"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+)
+
+// BenchmarkPartnershipsPage measures `partnerships(first: 50)` with both authority sides and
+// themes, over real HTTP, with 16 concurrent clients, on PostgreSQL with 10,000
+// partnerships. It reports p50 and p99 latencies.
+//
+//	go test -run '^$' -bench PartnershipsPage -benchtime 2000x ./internal/server/
+func BenchmarkPartnershipsPage(b *testing.B) {
+	for _, engine := range []string{"postgres", "sqlite"} {
+		b.Run(engine, func(b *testing.B) {
+			db := openDB(b, engine)
+			a := newAPI(b, db, nil)
+			seedPartnerships(b, db.Client, 10_000)
+			body, _ := json.Marshal(map[string]any{"query": partnershipsQuery, "variables": map[string]any{"n": 50}})
+			client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 32}}
+			do := func() time.Duration {
+				req, _ := http.NewRequest(http.MethodPost, a.srv.URL+"/graphql", bytes.NewReader(body))
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("Authorization", "Bearer "+a.viewer)
+				start := time.Now()
+				resp, err := client.Do(req)
+				if err != nil {
+					b.Error(err)
+					return 0
+				}
+				var out struct {
+					Errors []any `json:"errors"`
+				}
+				_ = json.NewDecoder(resp.Body).Decode(&out)
+				resp.Body.Close()
+				if resp.StatusCode != 200 || len(out.Errors) > 0 {
+					b.Errorf("status %d, errors %v", resp.StatusCode, out.Errors)
+				}
+				return time.Since(start)
+			}
+			for range 20 { // warm the pools and caches
+				do()
+			}
+			clients := 16
+			if c, err := strconv.Atoi(os.Getenv("BENCH_CLIENTS")); err == nil && c > 0 {
+				clients = c
+			}
+			lat := make([]time.Duration, b.N)
+			var wg sync.WaitGroup
+			next := make(chan int, b.N)
+			for i := range b.N {
+				next <- i
+			}
+			close(next)
+			b.ResetTimer()
+			for range clients {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for i := range next {
+						lat[i] = do()
+					}
+				}()
+			}
+			wg.Wait()
+			b.StopTimer()
+			sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+			pct := func(p float64) float64 { return float64(lat[int(float64(len(lat)-1)*p)].Microseconds()) / 1000 }
+			b.ReportMetric(pct(0.50), "p50-ms")
+			b.ReportMetric(pct(0.99), "p99-ms")
+		})
+	}
+}
