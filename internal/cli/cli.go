@@ -14,6 +14,7 @@ import (
 
 	"coopdesk/internal/config"
 	"coopdesk/internal/database"
+	"coopdesk/internal/repertoire"
 	"coopdesk/internal/seed"
 )
 
@@ -140,5 +141,7 @@ func prepare(ctx context.Context, db *database.DB) error {
 	if res.Countries+res.Groups+res.Themes > 0 {
 		slog.Info("reference data loaded", "countries", res.Countries, "groups", res.Groups, "themes", res.Themes)
 	}
-	return nil
+	// The French collectivités, partner-country units and feed catalogue, when missing.
+	_, err = repertoire.EnsureReference(ctx, db)
+	return err
 }
