@@ -18,8 +18,8 @@ import (
 // Feed is one feed of the catalogue.
 type Feed struct {
 	URL, Title, SiteURL, Language string
-	Country                      string // ISO 3166-1 alpha-2, "" for international outlets
-	Enabled                      bool
+	Country                       string // ISO 3166-1 alpha-2, "" for international outlets
+	Enabled                       bool
 }
 
 // Feeds returns the catalogue's feeds. Candidates without a feed URL (an outlet known to
