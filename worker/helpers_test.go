@@ -1,0 +1,118 @@
+package worker_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"coopdesk/internal/testdb"
+	"coopdesk/worker"
+	"coopdesk/worker/fetch"
+)
+
+var topics = []string{
+	"le conseil régional de l’Oriental adopte son budget de fonctionnement et d’investissement",
+	"les maires de Sfax et de Marseille signent un accord sur la gestion de l’eau potable",
+	"la loi sur les collectivités locales est adoptée en séance plénière par les députés",
+	"Beyrouth : les municipalités réclament le versement de leurs dotations en retard",
+	"Oran lance un programme de coopération décentralisée avec plusieurs villes françaises",
+	"Tanger-Tétouan-Al Hoceïma présente un nouveau plan de développement régional",
+}
+
+// newsFeed builds an RSS 2.0 feed shaped like a WordPress export (CDATA, content:encoded,
+// dc:creator, utm-tagged links) with n items whose text is distinct per site and item.
+func newsFeed(site string, n int) []byte {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, `<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>%s</title><link>https://%s/</link><language>fr-FR</language>
+`, site, site)
+	base := time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC)
+	for i := range n {
+		topic := topics[i%len(topics)]
+		date := base.Add(-time.Duration(i) * time.Minute).Format(time.RFC1123Z)
+		// A few words unique to the item keep unrelated items out of one story.
+		sum := sha256.Sum256(fmt.Appendf(nil, "%s/%d", site, i))
+		uniq := hex.EncodeToString(sum[:12])
+		words := strings.Join([]string{uniq[0:6], uniq[6:12], uniq[12:18], uniq[18:24]}, " ")
+		fmt.Fprintf(&b, `<item><title><![CDATA[ %s (%d) ]]></title><link>https://%s/politique/article-%d/?utm_source=rss&amp;utm_medium=rss</link><dc:creator><![CDATA[Rédaction]]></dc:creator><pubDate>%s</pubDate><guid isPermaLink="false">https://%s/?p=%d</guid><description><![CDATA[<p>Réuni en session, %s.</p>]]></description><content:encoded><![CDATA[<p>Réuni en session ordinaire, %s. Référence %s. Les élus ont débattu des priorités de l’année, de la voirie aux transports scolaires, et du rôle de la <a href="/tag/cooperation/">coopération décentralisée</a>.</p>]]></content:encoded></item>
+`, topic, i, site, i, date, site, i, topic, topic, words)
+	}
+	b.WriteString("</channel></rss>\n")
+	return b.Bytes()
+}
+
+// servedFeed serves body with an ETag and answers 304 to a matching If-None-Match, and
+// counts the requests it receives.
+type servedFeed struct {
+	mu       sync.Mutex
+	body     []byte
+	ctype    string
+	requests int
+}
+
+func (f *servedFeed) set(body []byte) {
+	f.mu.Lock()
+	f.body = body
+	f.mu.Unlock()
+}
+
+func (f *servedFeed) count() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.requests
+}
+
+func (f *servedFeed) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	f.requests++
+	body := f.body
+	f.mu.Unlock()
+	sum := sha256.Sum256(body)
+	etag := `"` + hex.EncodeToString(sum[:8]) + `"`
+	w.Header().Set("ETag", etag)
+	if r.Header.Get("If-None-Match") == etag {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	ct := f.ctype
+	if ct == "" {
+		ct = "application/rss+xml; charset=utf-8"
+	}
+	w.Header().Set("Content-Type", ct)
+	w.Write(body)
+}
+
+// newWorker returns a worker on db that may fetch loopback feeds only.
+func newWorker(t testing.TB, db *testdb.DB, mod func(*worker.Config)) *worker.Worker {
+	t.Helper()
+	cfg := worker.Config{
+		Concurrency: 6,
+		Logger:      slog.New(slog.DiscardHandler),
+		Fetch:       fetch.Config{TotalTimeout: 2 * time.Second, AllowedNetworks: worker.LoopbackOnly},
+	}
+	if mod != nil {
+		mod(&cfg)
+	}
+	w, err := worker.New(db.DB, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(w.Close)
+	return w
+}
+
+func addFeed(t testing.TB, db *testdb.DB, url string) int {
+	t.Helper()
+	f, err := worker.AddFeed(context.Background(), db.Client, url, "", "", "")
+	if err != nil {
+		t.Fatalf("add %s: %v", url, err)
+	}
+	return f.ID
+}

@@ -1,0 +1,761 @@
+// Package store writes what the veille worker fetched: articles, their sources, their
+// stories, and the feed's fetch status, in one transaction per feed batch.
+//
+// Writes are idempotent and rest on unique keys, so a crash at any point loses nothing the
+// next fetch cannot recover and never creates a duplicate:
+//   - one canonical URL is one article (articles.url is unique; INSERT … ON CONFLICT DO
+//     NOTHING), however many feeds carry it;
+//   - one item of one feed is one source (article_sources (feed_id, guid) is unique), the
+//     guid column holding normalize.Article.Key;
+//   - the feed's validators (ETag, Last-Modified) commit in the same transaction as its
+//     items: a 304 can never hide items that were not stored.
+//
+// Items whose content hash equals the stored one are not written at all. Near-duplicates
+// (one dispatch reprinted by several outlets) join the story of the first article whose
+// SimHash is close enough within a window of a few days; every article belongs to a story,
+// a story of size 1 being a single article.
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"coopdesk/ent"
+	"coopdesk/worker/normalize"
+
+	entsql "entgo.io/ent/dialect/sql"
+)
+
+// DefaultStoryWindow is how far apart two articles' dates may be for them to be one story.
+const DefaultStoryWindow = 3 * 24 * time.Hour
+
+// rowsPerStatement bounds multi-row statements well below both engines' parameter limits.
+const rowsPerStatement = 400
+
+// Column limits of the schema (PostgreSQL enforces varchar lengths in characters).
+const (
+	maxURL      = 2000
+	maxGUID     = 2000
+	maxTitle    = 1000
+	maxAuthor   = 300
+	maxLanguage = 8
+	maxFeedText = 500
+	maxError    = 1000
+	maxETag     = 500
+	maxLastMod  = 100
+	maxStatus   = 64
+)
+
+// Store writes feed batches. It is safe for concurrent use by the pipelines of one process.
+type Store struct {
+	db      *sql.DB
+	dialect string
+	now     func() time.Time
+	stories *storyIndex
+}
+
+// Options tunes New.
+type Options struct {
+	// StoryWindow bounds the date difference between articles grouped into one story.
+	StoryWindow time.Duration
+	// Now replaces the clock (tests).
+	Now func() time.Time
+}
+
+// New returns a Store writing through db, whose ent dialect is dia (dialect.Postgres or
+// dialect.SQLite).
+func New(db *sql.DB, dia string, opt Options) *Store {
+	if opt.StoryWindow <= 0 {
+		opt.StoryWindow = DefaultStoryWindow
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	return &Store{db: db, dialect: dia, now: opt.Now, stories: newStoryIndex(opt.StoryWindow)}
+}
+
+// Item is one normalised item of a feed, with the link as the feed gave it.
+type Item struct {
+	normalize.Article
+	Link string
+}
+
+// Plan is what Save will do with one feed's items, decided by comparing them with the
+// stored sources. Build it with Classify.
+type Plan struct {
+	FeedID    int
+	Language  string // the feed's language, copied to new articles
+	FetchedAt time.Time
+	// New items have no source in this feed yet; Changed ones have one whose content
+	// hash differs. Unchanged items are only counted: they cost no write.
+	New       []Item
+	Changed   []Changed
+	Unchanged int
+}
+
+// Changed is an item already stored for the feed whose content changed.
+type Changed struct {
+	Item
+	ArticleID int
+}
+
+// Writes returns the items Save writes, New first then Changed: the tagging stage sees
+// these, and Tagging.Save receives their article ids in the same order.
+func (p *Plan) Writes() []Item {
+	out := make([]Item, 0, len(p.New)+len(p.Changed))
+	out = append(out, p.New...)
+	for _, c := range p.Changed {
+		out = append(out, c.Item)
+	}
+	return out
+}
+
+// Tagging is the result of the tagging stage for one plan. Save calls it inside the
+// store transaction once the articles have ids, so that an article and its tags commit
+// together or not at all. client is bound to that transaction.
+type Tagging interface {
+	Save(ctx context.Context, client *ent.Client, articleIDs []int) error
+}
+
+// FeedUpdate is the fetch status written to the feed with its batch (or alone).
+type FeedUpdate struct {
+	ID int
+	// Owner is the lease owner: the update applies only while the lease is held, and
+	// releases it.
+	Owner             string
+	Status            string // ok, not_modified, empty, or an error kind
+	Error             string // plain-words message; "" when healthy (stored as NULL)
+	ConsecutiveErrors int
+	// ETag and LastModified replace the stored validators when SetValidators is true.
+	SetValidators      bool
+	ETag, LastModified string
+	FetchedAt          time.Time
+	NextFetchAt        time.Time
+	// Title, SiteURL and Language fill the feed's own fields when those are empty.
+	Title, SiteURL, Language string
+}
+
+// Counts sums up a Save.
+type Counts struct {
+	New       int // items new to this feed
+	Updated   int // items whose content changed
+	Unchanged int
+	// ArticlesCreated counts new article rows; New−ArticlesCreated items joined an
+	// article another feed (or another key of this feed) already carried.
+	ArticlesCreated int
+	// ArticleWrites counts article rows inserted or updated.
+	ArticleWrites int
+	// StoriesJoined counts new articles grouped into an existing story.
+	StoriesJoined int
+}
+
+// ErrLeaseLost is returned (after committing the items, which are idempotent) when the
+// feed's lease had passed to another worker, whose status update wins.
+var ErrLeaseLost = errors.New("store: the feed's lease was taken over by another worker")
+
+func (s *Store) builder() *entsql.DialectBuilder { return entsql.Dialect(s.dialect) }
+
+// Classify splits items (already deduplicated by Key) into new, changed and unchanged for
+// feed feedID.
+func (s *Store) Classify(ctx context.Context, feedID int, language string, fetchedAt time.Time, items []Item) (*Plan, error) {
+	p := &Plan{FeedID: feedID, Language: language, FetchedAt: fetchedAt}
+	type stored struct {
+		article int
+		hash    string
+	}
+	existing := make(map[string]stored, len(items))
+	for chunk := range slices.Chunk(items, rowsPerStatement) {
+		keys := make([]any, len(chunk))
+		for i, it := range chunk {
+			keys[i] = truncate(it.Key, maxGUID)
+		}
+		q, args := s.builder().Select("guid", "article_id", "content_hash").From(entsql.Table("article_sources")).
+			Where(entsql.And(entsql.EQ("feed_id", feedID), entsql.In("guid", keys...))).Query()
+		rows, err := s.db.QueryContext(ctx, q, args...)
+		if err != nil {
+			return nil, fmt.Errorf("store: read sources of feed %d: %w", feedID, err)
+		}
+		for rows.Next() {
+			var (
+				guid string
+				st   stored
+			)
+			if err := rows.Scan(&guid, &st.article, &st.hash); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("store: read sources of feed %d: %w", feedID, err)
+			}
+			existing[guid] = st
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("store: read sources of feed %d: %w", feedID, err)
+		}
+	}
+	for _, it := range items {
+		st, ok := existing[truncate(it.Key, maxGUID)]
+		switch {
+		case !ok:
+			p.New = append(p.New, it)
+		case st.hash == it.ContentHash:
+			p.Unchanged++
+		default:
+			p.Changed = append(p.Changed, Changed{Item: it, ArticleID: st.article})
+		}
+	}
+	return p, nil
+}
+
+// Save writes a plan and the feed's status in one transaction, retrying a few times when
+// the database fails (a dropped connection, a deadlock): every statement is idempotent.
+// tagging may be nil.
+func (s *Store) Save(ctx context.Context, p *Plan, fu FeedUpdate, tagging Tagging) (Counts, error) {
+	var (
+		c       Counts
+		err     error
+		pending []recentArticle
+	)
+	for attempt := range 4 {
+		if attempt > 0 {
+			slog.Warn("store: retrying feed batch", "feed", p.FeedID, "attempt", attempt+1, "err", err)
+			select {
+			case <-ctx.Done():
+				return Counts{}, ctx.Err()
+			case <-time.After(time.Duration(attempt*attempt) * 200 * time.Millisecond):
+			}
+		}
+		c, pending, err = s.save(ctx, p, fu, tagging)
+		if err == nil || errors.Is(err, ErrLeaseLost) {
+			s.stories.add(pending)
+			return c, err
+		}
+		if ctx.Err() != nil {
+			return Counts{}, err
+		}
+	}
+	return Counts{}, err
+}
+
+// SaveStatus writes the feed's status alone: a fetch that failed or was not modified.
+func (s *Store) SaveStatus(ctx context.Context, fu FeedUpdate) error {
+	_, err := s.Save(ctx, &Plan{FeedID: fu.ID}, fu, nil)
+	return err
+}
+
+func (s *Store) save(ctx context.Context, p *Plan, fu FeedUpdate, tagging Tagging) (c Counts, added []recentArticle, err error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return c, nil, fmt.Errorf("store: begin: %w", err)
+	}
+	defer func() {
+		if err != nil && !errors.Is(err, ErrLeaseLost) {
+			_ = tx.Rollback()
+		}
+	}()
+	c.Unchanged = p.Unchanged
+	var ids []int
+	if len(p.New) > 0 {
+		ids, added, err = s.insertNew(ctx, tx, p, &c)
+		if err != nil {
+			return c, nil, err
+		}
+	}
+	for _, ch := range p.Changed {
+		n, err := s.updateChanged(ctx, tx, p, ch)
+		if err != nil {
+			return c, nil, err
+		}
+		c.Updated++
+		c.ArticleWrites += n
+		ids = append(ids, ch.ArticleID)
+	}
+	if tagging != nil && len(ids) > 0 {
+		client := ent.NewClient(ent.Driver(entsql.NewDriver(s.dialect, entsql.Conn{ExecQuerier: tx})))
+		if err := tagging.Save(ctx, client, ids); err != nil {
+			return c, nil, fmt.Errorf("store: save tags of feed %d: %w", p.FeedID, err)
+		}
+	}
+	held, err := s.updateFeed(ctx, tx, fu)
+	if err != nil {
+		return c, nil, err
+	}
+	if err := tx.Commit(); err != nil {
+		return c, nil, fmt.Errorf("store: commit feed %d: %w", p.FeedID, err)
+	}
+	if !held {
+		return c, added, ErrLeaseLost
+	}
+	return c, added, nil
+}
+
+// articleURL is the article's unique URL: its canonical link, else (an item with no usable
+// link) a URN naming the feed and the item's key, which no other feed can share.
+func articleURL(feedID int, it Item) string {
+	if it.URL != "" && len(it.URL) <= maxURL && utf8.RuneCountInString(it.URL) <= maxURL {
+		return it.URL
+	}
+	sum := sha256.Sum256([]byte(it.Key))
+	return "urn:coopdesk:feed:" + strconv.Itoa(feedID) + ":item:" + hex.EncodeToString(sum[:16])
+}
+
+type newArticle struct {
+	url       string
+	item      *Item
+	story     int  // existing story joined, or the story created for it
+	created   bool // story created in this transaction
+	articleID int
+	inserted  bool
+}
+
+// insertNew stores the new items: stories, articles (or the existing article of the same
+// URL), sources. It returns the article id of every new item, in order.
+func (s *Store) insertNew(ctx context.Context, tx *sql.Tx, p *Plan, c *Counts) ([]int, []recentArticle, error) {
+	// One candidate article per URL; sorted so that concurrent transactions inserting
+	// overlapping URL sets take their locks in the same order and cannot deadlock.
+	byURL := make(map[string]*newArticle, len(p.New))
+	urls := make([]string, 0, len(p.New))
+	for i := range p.New {
+		u := articleURL(p.FeedID, p.New[i])
+		if _, ok := byURL[u]; !ok {
+			byURL[u] = &newArticle{url: u, item: &p.New[i]}
+			urls = append(urls, u)
+		}
+	}
+	slices.Sort(urls)
+
+	// Stories: join a recent similar article's story, else create one.
+	var local []recentArticle // this batch, for reprints within it
+	var create []*newArticle
+	for _, u := range urls {
+		na := byURL[u]
+		sig := groupable(na.item.Article)
+		if sig != 0 {
+			if id := s.stories.match(sig, na.item.PublishedAt, local); id != 0 {
+				na.story = id
+				continue
+			}
+		}
+		na.created = true
+		create = append(create, na)
+		if sig != 0 {
+			local = append(local, recentArticle{sig: sig, published: na.item.PublishedAt.Unix(), story: -len(create)})
+		}
+	}
+	createdIDs := make([]int, 0, len(create))
+	for chunk := range slices.Chunk(create, rowsPerStatement) {
+		ins := s.builder().Insert("stories").Columns("signature", "first_seen_at", "size")
+		for _, na := range chunk {
+			ins.Values(int64(na.item.Signature), p.FetchedAt.UTC(), 1)
+		}
+		ids, err := queryIDs(ctx, tx, ins.Returning("id"))
+		if err != nil {
+			return nil, nil, fmt.Errorf("store: create stories for feed %d: %w", p.FeedID, err)
+		}
+		createdIDs = append(createdIDs, ids...)
+	}
+	if len(createdIDs) != len(create) {
+		return nil, nil, fmt.Errorf("store: created %d stories for %d articles", len(createdIDs), len(create))
+	}
+	for i, na := range create {
+		na.story = createdIDs[i]
+	}
+	// Articles that joined a story created earlier in this batch.
+	for _, u := range urls {
+		if na := byURL[u]; na.story < 0 {
+			na.story = createdIDs[-na.story-1]
+		}
+	}
+
+	// Articles: insert the URLs not stored yet; the others already exist.
+	for chunk := range slices.Chunk(urls, rowsPerStatement) {
+		ins := s.builder().Insert("articles").Columns("url", "guid", "title", "summary_html", "summary_text",
+			"author", "language", "published_at", "fetched_at", "content_hash", "simhash", "feed_id", "story_id")
+		for _, u := range chunk {
+			na := byURL[u]
+			a := na.item.Article
+			ins.Values(u, truncate(a.Key, maxGUID), truncate(a.Title, maxTitle), a.ContentHTML, a.Text,
+				truncate(a.Author, maxAuthor), truncate(p.Language, maxLanguage), a.PublishedAt.UTC(), p.FetchedAt.UTC(),
+				a.ContentHash, int64(groupable(a)), p.FeedID, na.story)
+		}
+		ins.OnConflict(entsql.ConflictColumns("url"), entsql.DoNothing()).Returning("id", "url")
+		q, args := ins.Query()
+		rows, err := tx.QueryContext(ctx, q, args...)
+		if err != nil {
+			return nil, nil, fmt.Errorf("store: insert articles of feed %d: %w", p.FeedID, err)
+		}
+		for rows.Next() {
+			var (
+				id int
+				u  string
+			)
+			if err := rows.Scan(&id, &u); err != nil {
+				rows.Close()
+				return nil, nil, fmt.Errorf("store: insert articles of feed %d: %w", p.FeedID, err)
+			}
+			if na := byURL[u]; na != nil {
+				na.articleID, na.inserted = id, true
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, nil, fmt.Errorf("store: insert articles of feed %d: %w", p.FeedID, err)
+		}
+	}
+	var missing []any
+	for _, u := range urls {
+		if !byURL[u].inserted {
+			missing = append(missing, u)
+		}
+	}
+	for chunk := range slices.Chunk(missing, rowsPerStatement) {
+		q, args := s.builder().Select("id", "url").From(entsql.Table("articles")).Where(entsql.In("url", chunk...)).Query()
+		rows, err := tx.QueryContext(ctx, q, args...)
+		if err != nil {
+			return nil, nil, fmt.Errorf("store: find articles of feed %d: %w", p.FeedID, err)
+		}
+		for rows.Next() {
+			var (
+				id int
+				u  string
+			)
+			if err := rows.Scan(&id, &u); err != nil {
+				rows.Close()
+				return nil, nil, err
+			}
+			if na := byURL[u]; na != nil {
+				na.articleID = id
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, nil, fmt.Errorf("store: find articles of feed %d: %w", p.FeedID, err)
+		}
+	}
+
+	// Story sizes: +1 for each inserted article that joined a story; the stories made for
+	// articles that turned out to exist already are removed.
+	grow := map[int]int{}
+	var orphans []any
+	var added []recentArticle
+	for _, u := range urls {
+		na := byURL[u]
+		if na.articleID == 0 {
+			return nil, nil, fmt.Errorf("store: article %s of feed %d neither inserted nor found", u, p.FeedID)
+		}
+		if !na.inserted {
+			if na.created {
+				// Created with size 1 for an article that existed: undo, and remove the
+				// story below unless a reprint in this batch joined it.
+				grow[na.story]--
+				orphans = append(orphans, na.story)
+			}
+			continue
+		}
+		c.ArticlesCreated++
+		if !na.created {
+			grow[na.story]++
+		}
+		if sig := groupable(na.item.Article); sig != 0 {
+			added = append(added, recentArticle{sig: sig, published: na.item.PublishedAt.Unix(), story: na.story, article: na.articleID})
+		}
+	}
+	c.ArticleWrites += c.ArticlesCreated
+	storyIDs := make([]int, 0, len(grow))
+	for id := range grow {
+		storyIDs = append(storyIDs, id)
+	}
+	slices.Sort(storyIDs)
+	for _, id := range storyIDs {
+		if grow[id] == 0 {
+			continue
+		}
+		q, args := s.builder().Update("stories").Add("size", grow[id]).Where(entsql.EQ("id", id)).Query()
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			return nil, nil, fmt.Errorf("store: grow story %d: %w", id, err)
+		}
+		c.StoriesJoined += max(grow[id], 0)
+	}
+	if len(orphans) > 0 {
+		// Orphan stories exist only when an article was stored meanwhile (or reprinted
+		// inside this batch): their articles joined nothing, so nothing references them.
+		q, args := s.builder().Delete("stories").Where(entsql.And(entsql.In("id", orphans...),
+			entsql.NotExists(s.builder().Select("id").From(entsql.Table("articles")).Where(entsql.ColumnsEQ("articles.story_id", "stories.id"))))).Query()
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			return nil, nil, fmt.Errorf("store: remove unused stories: %w", err)
+		}
+	}
+
+	// Sources: one per item of this feed.
+	ids := make([]int, len(p.New))
+	for chunk := range slices.Chunk(indexes(len(p.New)), rowsPerStatement) {
+		ins := s.builder().Insert("article_sources").Columns("guid", "link", "seen_at", "content_hash", "feed_id", "article_id")
+		for _, i := range chunk {
+			it := &p.New[i]
+			ids[i] = byURL[articleURL(p.FeedID, *it)].articleID
+			ins.Values(truncate(it.Key, maxGUID), truncate(it.Link, maxURL), p.FetchedAt.UTC(), it.ContentHash, p.FeedID, ids[i])
+		}
+		q, args := ins.OnConflict(entsql.ConflictColumns("feed_id", "guid"), entsql.DoNothing()).Query()
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			return nil, nil, fmt.Errorf("store: insert sources of feed %d: %w", p.FeedID, err)
+		}
+	}
+	c.New = len(p.New)
+	return ids, added, nil
+}
+
+func indexes(n int) []int {
+	out := make([]int, n)
+	for i := range out {
+		out[i] = i
+	}
+	return out
+}
+
+// updateChanged rewrites a changed item: its source's hash always, its article only when
+// this feed is the article's first feed (another feed's edits do not overwrite it). The
+// article's tags are reset so the tagging stage sees it again.
+func (s *Store) updateChanged(ctx context.Context, tx *sql.Tx, p *Plan, ch Changed) (int, error) {
+	a := ch.Article
+	q, args := s.builder().Update("articles").
+		Set("title", truncate(a.Title, maxTitle)).Set("summary_html", a.ContentHTML).Set("summary_text", a.Text).
+		Set("author", truncate(a.Author, maxAuthor)).Set("content_hash", a.ContentHash).
+		Set("simhash", int64(groupable(a))).SetNull("tagged_at").
+		Where(entsql.And(entsql.EQ("id", ch.ArticleID), entsql.EQ("feed_id", p.FeedID), entsql.NEQ("content_hash", a.ContentHash))).Query()
+	res, err := tx.ExecContext(ctx, q, args...)
+	if err != nil {
+		return 0, fmt.Errorf("store: update article %d: %w", ch.ArticleID, err)
+	}
+	n, _ := res.RowsAffected()
+	q, args = s.builder().Update("article_sources").Set("content_hash", a.ContentHash).Set("link", truncate(ch.Link, maxURL)).
+		Where(entsql.And(entsql.EQ("feed_id", p.FeedID), entsql.EQ("guid", truncate(a.Key, maxGUID)))).Query()
+	if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+		return 0, fmt.Errorf("store: update source of article %d: %w", ch.ArticleID, err)
+	}
+	return int(n), nil
+}
+
+// updateFeed writes the status and releases the lease; it reports whether the lease was
+// still ours.
+func (s *Store) updateFeed(ctx context.Context, tx *sql.Tx, fu FeedUpdate) (bool, error) {
+	u := s.builder().Update("feeds").
+		Set("last_status", truncate(fu.Status, maxStatus)).
+		Set("consecutive_errors", fu.ConsecutiveErrors).
+		Set("last_fetched_at", fu.FetchedAt.UTC()).
+		Set("next_fetch_at", fu.NextFetchAt.UTC()).
+		Set("updated_at", s.now().UTC()).
+		SetNull("lease_owner").SetNull("lease_expires_at")
+	if fu.Error == "" {
+		u.SetNull("last_error")
+	} else {
+		u.Set("last_error", truncate(fu.Error, maxError))
+	}
+	if fu.SetValidators {
+		u.Set("etag", truncate(fu.ETag, maxETag)).Set("last_modified", truncate(fu.LastModified, maxLastMod))
+	}
+	fill := func(col, v string, limit int) {
+		if v = strings.TrimSpace(v); v != "" {
+			u.Set(col, entsql.ExprFunc(func(b *entsql.Builder) {
+				b.WriteString("CASE WHEN ").Ident(col).WriteString(" IS NULL OR ").Ident(col).WriteString(" = '' THEN ").
+					Arg(truncate(v, limit)).WriteString(" ELSE ").Ident(col).WriteString(" END")
+			}))
+		}
+	}
+	fill("title", fu.Title, maxFeedText)
+	fill("site_url", fu.SiteURL, maxURL)
+	fill("language", primaryLanguage(fu.Language), maxLanguage)
+	u.Where(entsql.And(entsql.EQ("id", fu.ID), entsql.EQ("lease_owner", fu.Owner)))
+	q, args := u.Query()
+	res, err := tx.ExecContext(ctx, q, args...)
+	if err != nil {
+		return false, fmt.Errorf("store: update feed %d: %w", fu.ID, err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// primaryLanguage keeps the primary subtag of a BCP 47 tag, lower case ("fr-FR" → "fr").
+func primaryLanguage(tag string) string {
+	tag = strings.ToLower(strings.TrimSpace(tag))
+	if i := strings.IndexAny(tag, "-_"); i > 0 {
+		tag = tag[:i]
+	}
+	if len(tag) > maxLanguage {
+		return ""
+	}
+	return tag
+}
+
+func queryIDs(ctx context.Context, tx *sql.Tx, ins *entsql.InsertBuilder) ([]int, error) {
+	q, args := ins.Query()
+	rows, err := tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []int
+	for rows.Next() {
+		var id int
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// groupable returns the signature to group and store, or 0 when it rests on too little text.
+func groupable(a normalize.Article) uint64 {
+	if a.Shingles < normalize.MinShingles {
+		return 0
+	}
+	return a.Signature
+}
+
+// truncate cuts s to at most n characters (PostgreSQL's varchar unit), on a rune boundary.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	i := 0
+	for pos := range s {
+		if i == n {
+			return s[:pos]
+		}
+		i++
+	}
+	return s
+}
+
+// Refresh loads into the story index the groupable articles other workers stored since the
+// last refresh (or within the story window, the first time). Call it before each pass.
+func (s *Store) Refresh(ctx context.Context) error {
+	return s.stories.refresh(ctx, s)
+}
+
+// recentArticle is a groupable article of the story window, held in memory.
+type recentArticle struct {
+	sig       uint64
+	published int64 // Unix seconds
+	story     int   // negative: the i-th story to be created in the current batch
+	article   int
+}
+
+// storyIndex holds the signatures of the articles of the story window. Each process keeps
+// its own, refreshed at each pass: two workers storing reprints of one dispatch in the
+// same minute may make two stories, a rare miss preferred to a global lock.
+type storyIndex struct {
+	mu       sync.Mutex
+	window   time.Duration
+	entries  []recentArticle
+	seen     map[int]bool
+	loadedAt time.Time
+}
+
+func newStoryIndex(window time.Duration) *storyIndex {
+	return &storyIndex{window: window, seen: map[int]bool{}}
+}
+
+// match returns the story of the closest similar article, searching the index and then
+// the batch's own articles (local), or 0.
+func (x *storyIndex) match(sig uint64, published time.Time, local []recentArticle) int {
+	win := int64(x.window / time.Second)
+	pub := published.Unix()
+	best, bestDist := 0, normalize.SimilarityThreshold+1
+	consider := func(e recentArticle) {
+		if d := pub - e.published; d > win || d < -win {
+			return
+		}
+		if d := normalize.Hamming(sig, e.sig); d < bestDist {
+			best, bestDist = e.story, d
+		}
+	}
+	x.mu.Lock()
+	for _, e := range x.entries {
+		consider(e)
+	}
+	x.mu.Unlock()
+	for _, e := range local {
+		consider(e)
+	}
+	return best
+}
+
+func (x *storyIndex) add(articles []recentArticle) {
+	if len(articles) == 0 {
+		return
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	for _, a := range articles {
+		if !x.seen[a.article] {
+			x.seen[a.article] = true
+			x.entries = append(x.entries, a)
+		}
+	}
+}
+
+func (x *storyIndex) refresh(ctx context.Context, s *Store) error {
+	now := s.now()
+	x.mu.Lock()
+	since := now.Add(-x.window)
+	if !x.loadedAt.IsZero() {
+		// Overlap the previous load: transactions commit out of order.
+		since = x.loadedAt.Add(-10 * time.Minute)
+	}
+	x.mu.Unlock()
+	q, args := s.builder().Select("id", "simhash", "story_id", "published_at").From(entsql.Table("articles")).
+		Where(entsql.And(entsql.GTE("fetched_at", since.UTC()), entsql.GTE("published_at", now.Add(-x.window).UTC()),
+			entsql.NEQ("simhash", 0), entsql.NotNull("story_id"))).Query()
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return fmt.Errorf("store: load recent signatures: %w", err)
+	}
+	defer rows.Close()
+	var loaded []recentArticle
+	for rows.Next() {
+		var (
+			a   recentArticle
+			sig int64
+			pub time.Time
+		)
+		if err := rows.Scan(&a.article, &sig, &a.story, &pub); err != nil {
+			return fmt.Errorf("store: load recent signatures: %w", err)
+		}
+		a.sig, a.published = uint64(sig), pub.Unix()
+		loaded = append(loaded, a)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: load recent signatures: %w", err)
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	// Drop what left the window.
+	oldest := now.Add(-x.window).Unix()
+	kept := x.entries[:0]
+	for _, e := range x.entries {
+		if e.published >= oldest {
+			kept = append(kept, e)
+		} else {
+			delete(x.seen, e.article)
+		}
+	}
+	x.entries = kept
+	for _, a := range loaded {
+		if !x.seen[a.article] {
+			x.seen[a.article] = true
+			x.entries = append(x.entries, a)
+		}
+	}
+	x.loadedAt = now
+	return nil
+}
