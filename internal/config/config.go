@@ -28,6 +28,9 @@ type Config struct {
 	ShutdownTimeout   time.Duration  // COOPDESK_SHUTDOWN_TIMEOUT
 	DigestCron        string         // COOPDESK_DIGEST_CRON
 	LogLevel          string         // COOPDESK_LOG_LEVEL
+	WorkerSchedule    string         // COOPDESK_WORKER_SCHEDULE
+	WorkerConcurrency int            // COOPDESK_WORKER_CONCURRENCY
+	WorkerLease       time.Duration  // COOPDESK_WORKER_LEASE
 }
 
 // Option describes one setting, for documentation and --help.
@@ -52,6 +55,9 @@ var Options = []Option{
 	{"COOPDESK_SHUTDOWN_TIMEOUT", "15s", "how long in-flight requests get on shutdown"},
 	{"COOPDESK_DIGEST_CRON", "0 7 * * *", "when the daily digests are built and sent"},
 	{"COOPDESK_LOG_LEVEL", "info", "debug, info, warn or error"},
+	{"COOPDESK_WORKER_SCHEDULE", "@every 1m", "when the veille worker looks for due feeds (cron spec, in COOPDESK_TZ)"},
+	{"COOPDESK_WORKER_CONCURRENCY", "8", "feeds a worker fetches at once"},
+	{"COOPDESK_WORKER_LEASE", "5m", "how long a claimed feed stays leased if its worker dies"},
 }
 
 // FromEnv reads the configuration from the process environment.
@@ -106,6 +112,8 @@ func Load(getenv func(string) string) (*Config, error) {
 		QueryTokenLimit:   integer("COOPDESK_QUERY_TOKEN_LIMIT", 10),
 		DigestCron:        get("COOPDESK_DIGEST_CRON"),
 		LogLevel:          get("COOPDESK_LOG_LEVEL"),
+		WorkerSchedule:    get("COOPDESK_WORKER_SCHEDULE"),
+		WorkerConcurrency: integer("COOPDESK_WORKER_CONCURRENCY", 1),
 	}
 	tz, err := time.LoadLocation(get("COOPDESK_TZ"))
 	if err != nil {
@@ -118,6 +126,11 @@ func Load(getenv func(string) string) (*Config, error) {
 		errs = append(errs, fmt.Sprintf("COOPDESK_SHUTDOWN_TIMEOUT: want a duration such as 15s, got %q", get("COOPDESK_SHUTDOWN_TIMEOUT")))
 	}
 	c.ShutdownTimeout = d
+	lease, err := time.ParseDuration(get("COOPDESK_WORKER_LEASE"))
+	if err != nil || lease < time.Second {
+		errs = append(errs, fmt.Sprintf("COOPDESK_WORKER_LEASE: want a duration of at least 1s such as 5m, got %q", get("COOPDESK_WORKER_LEASE")))
+	}
+	c.WorkerLease = lease
 	if !strings.HasPrefix(c.DatabaseURL, "sqlite:") && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
 		errs = append(errs, fmt.Sprintf("COOPDESK_DATABASE_URL: want sqlite:PATH or postgres://…, got %q", c.DatabaseURL))
 	}
