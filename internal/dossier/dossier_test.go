@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"coopdesk/ent/dossier"
+	"coopdesk/ent/schema"
 )
 
 func TestMachine(t *testing.T) {
@@ -21,7 +22,7 @@ func TestMachine(t *testing.T) {
 		{dossier.StatusInAccompaniment, dossier.StatusCompleted}: true,
 		{dossier.StatusInAccompaniment, dossier.StatusAbandoned}: true,
 	}
-	statuses := dossier.Status("").Values()
+	statuses := schema.DossierStatuses
 	if len(statuses) != 11 {
 		t.Fatalf("statuses: %v", statuses)
 	}
