@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"strings"
 	"sync"
@@ -27,6 +28,13 @@ var topics = []string{
 	"Tanger-Tétouan-Al Hoceïma présente un nouveau plan de développement régional",
 }
 
+var vocabulary = strings.Fields(strings.Join(topics, " ") + ` eau voirie budget région commune
+	maire élus conseil séance vote transport école santé marché port route forêt pêche tourisme
+	jeunesse sport culture patrimoine festival jumelage coopération partenariat financement projet
+	formation emploi agriculture irrigation déchets assainissement énergie solaire électricité
+	logement quartier habitat urbanisme mobilité numérique internet hôpital dispensaire bibliothèque
+	musée université lycée stade piscine parc jardin marché souk médina littoral montagne désert oasis`)
+
 // newsFeed builds an RSS 2.0 feed shaped like a WordPress export (CDATA, content:encoded,
 // dc:creator, utm-tagged links) with n items whose text is distinct per site and item.
 func newsFeed(site string, n int) []byte {
@@ -37,10 +45,13 @@ func newsFeed(site string, n int) []byte {
 	for i := range n {
 		topic := topics[i%len(topics)]
 		date := base.Add(-time.Duration(i) * time.Minute).Format(time.RFC1123Z)
-		// A few words unique to the item keep unrelated items out of one story.
-		sum := sha256.Sum256(fmt.Appendf(nil, "%s/%d", site, i))
-		uniq := hex.EncodeToString(sum[:12])
-		words := strings.Join([]string{uniq[0:6], uniq[6:12], uniq[12:18], uniq[18:24]}, " ")
+		// Words drawn at random per site and item keep unrelated items out of one story.
+		rng := rand.New(rand.NewPCG(uint64(len(site))*7919+uint64(i), uint64(sha256.Sum256([]byte(site))[0])))
+		ws := make([]string, 40)
+		for k := range ws {
+			ws[k] = vocabulary[rng.IntN(len(vocabulary))]
+		}
+		words := strings.Join(ws, " ")
 		fmt.Fprintf(&b, `<item><title><![CDATA[ %s (%d) ]]></title><link>https://%s/politique/article-%d/?utm_source=rss&amp;utm_medium=rss</link><dc:creator><![CDATA[Rédaction]]></dc:creator><pubDate>%s</pubDate><guid isPermaLink="false">https://%s/?p=%d</guid><description><![CDATA[<p>Réuni en session, %s.</p>]]></description><content:encoded><![CDATA[<p>Réuni en session ordinaire, %s. Référence %s. Les élus ont débattu des priorités de l’année, de la voirie aux transports scolaires, et du rôle de la <a href="/tag/cooperation/">coopération décentralisée</a>.</p>]]></content:encoded></item>
 `, topic, i, site, i, date, site, i, topic, topic, words)
 	}

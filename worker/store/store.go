@@ -63,6 +63,7 @@ type Store struct {
 	dialect string
 	now     func() time.Time
 	stories *storyIndex
+	newMu   sync.Mutex
 }
 
 // Options tunes New.
@@ -158,6 +159,8 @@ type Counts struct {
 	ArticleWrites int
 	// StoriesJoined counts new articles grouped into an existing story.
 	StoriesJoined int
+
+	storyToken uint64 // the story index entries of this save, pending until commit
 }
 
 // ErrLeaseLost is returned (after committing the items, which are idempotent) when the
@@ -221,9 +224,9 @@ func (s *Store) Classify(ctx context.Context, feedID int, language string, fetch
 // tagging may be nil.
 func (s *Store) Save(ctx context.Context, p *Plan, fu FeedUpdate, tagging Tagging) (Counts, error) {
 	var (
-		c       Counts
-		err     error
-		pending []recentArticle
+		c         Counts
+		err       error
+		committed []recentArticle
 	)
 	for attempt := range 4 {
 		if attempt > 0 {
@@ -234,9 +237,9 @@ func (s *Store) Save(ctx context.Context, p *Plan, fu FeedUpdate, tagging Taggin
 			case <-time.After(time.Duration(attempt*attempt) * 200 * time.Millisecond):
 			}
 		}
-		c, pending, err = s.save(ctx, p, fu, tagging)
+		c, committed, err = s.save(ctx, p, fu, tagging)
 		if err == nil || errors.Is(err, ErrLeaseLost) {
-			s.stories.add(pending)
+			s.stories.commitPending(c.storyToken, committed)
 			return c, err
 		}
 		if ctx.Err() != nil {
@@ -253,6 +256,14 @@ func (s *Store) SaveStatus(ctx context.Context, fu FeedUpdate) error {
 }
 
 func (s *Store) save(ctx context.Context, p *Plan, fu FeedUpdate, tagging Tagging) (c Counts, added []recentArticle, err error) {
+	if len(p.New) > 0 {
+		// New articles are matched against the stories of the articles stored before
+		// them: batches with new articles commit one at a time in this process, so a
+		// reprint stored by a concurrent pipeline is never missed (nor referenced before
+		// it is committed). Taken before BEGIN, which on SQLite already holds the lock.
+		s.newMu.Lock()
+		defer s.newMu.Unlock()
+	}
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return c, nil, fmt.Errorf("store: begin: %w", err)
@@ -260,6 +271,7 @@ func (s *Store) save(ctx context.Context, p *Plan, fu FeedUpdate, tagging Taggin
 	defer func() {
 		if err != nil && !errors.Is(err, ErrLeaseLost) {
 			_ = tx.Rollback()
+			s.stories.dropPending(c.storyToken)
 		}
 	}()
 	c.Unchanged = p.Unchanged
@@ -376,6 +388,17 @@ func (s *Store) insertNew(ctx context.Context, tx *sql.Tx, p *Plan, c *Counts) (
 		}
 	}
 
+	// Make the new stories visible to this process's other transactions at once, so that
+	// two feeds stored concurrently group their reprints; dropped again on rollback.
+	var pending []recentArticle
+	for _, u := range urls {
+		na := byURL[u]
+		if sig := groupable(na.item.Article); sig != 0 {
+			pending = append(pending, recentArticle{sig: sig, published: na.item.PublishedAt.Unix(), story: na.story})
+		}
+	}
+	c.storyToken = s.stories.addPending(pending)
+
 	// Articles: insert the URLs not stored yet; the others already exist.
 	for chunk := range slices.Chunk(urls, rowsPerStatement) {
 		ins := s.builder().Insert("articles").Columns("url", "guid", "title", "summary_html", "summary_text",
@@ -488,8 +511,10 @@ func (s *Store) insertNew(ctx context.Context, tx *sql.Tx, p *Plan, c *Counts) (
 	if len(orphans) > 0 {
 		// Orphan stories exist only when an article was stored meanwhile (or reprinted
 		// inside this batch): their articles joined nothing, so nothing references them.
-		q, args := s.builder().Delete("stories").Where(entsql.And(entsql.In("id", orphans...),
-			entsql.NotExists(s.builder().Select("id").From(entsql.Table("articles")).Where(entsql.ColumnsEQ("articles.story_id", "stories.id"))))).Query()
+		unused := entsql.P(func(b *entsql.Builder) {
+			b.WriteString("NOT EXISTS (SELECT 1 FROM articles WHERE articles.story_id = stories.id)")
+		})
+		q, args := s.builder().Delete("stories").Where(entsql.And(entsql.In("id", orphans...), unused)).Query()
 		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 			return nil, nil, fmt.Errorf("store: remove unused stories: %w", err)
 		}
@@ -648,6 +673,7 @@ type recentArticle struct {
 	published int64 // Unix seconds
 	story     int   // negative: the i-th story to be created in the current batch
 	article   int
+	token     uint64 // non-zero while the transaction that added it is uncommitted
 }
 
 // storyIndex holds the signatures of the articles of the story window. Each process keeps
@@ -659,6 +685,7 @@ type storyIndex struct {
 	entries  []recentArticle
 	seen     map[int]bool
 	loadedAt time.Time
+	tokens   uint64
 }
 
 func newStoryIndex(window time.Duration) *storyIndex {
@@ -690,17 +717,45 @@ func (x *storyIndex) match(sig uint64, published time.Time, local []recentArticl
 	return best
 }
 
-func (x *storyIndex) add(articles []recentArticle) {
-	if len(articles) == 0 {
+// addPending adds the entries of an uncommitted transaction and returns their token.
+func (x *storyIndex) addPending(entries []recentArticle) uint64 {
+	if len(entries) == 0 {
+		return 0
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.tokens++
+	for _, e := range entries {
+		e.token = x.tokens
+		x.entries = append(x.entries, e)
+	}
+	return x.tokens
+}
+
+// dropPending removes the entries of a transaction that rolled back.
+func (x *storyIndex) dropPending(token uint64) {
+	if token == 0 {
 		return
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	for _, a := range articles {
-		if !x.seen[a.article] {
-			x.seen[a.article] = true
-			x.entries = append(x.entries, a)
+	x.entries = slices.DeleteFunc(x.entries, func(e recentArticle) bool { return e.token == token })
+}
+
+// commitPending keeps the entries of a committed transaction; the articles it inserted
+// are marked seen so that a refresh does not load them twice.
+func (x *storyIndex) commitPending(token uint64, inserted []recentArticle) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if token != 0 {
+		for i := range x.entries {
+			if x.entries[i].token == token {
+				x.entries[i].token = 0
+			}
 		}
+	}
+	for _, a := range inserted {
+		x.seen[a.article] = true
 	}
 }
 
