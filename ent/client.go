@@ -18,10 +18,12 @@ import (
 	"coopdesk/ent/articlemention"
 	"coopdesk/ent/articlesource"
 	"coopdesk/ent/articletopic"
+	"coopdesk/ent/changelogentry"
 	"coopdesk/ent/contact"
 	"coopdesk/ent/country"
 	"coopdesk/ent/countrygroup"
 	"coopdesk/ent/digest"
+	"coopdesk/ent/digestdelivery"
 	"coopdesk/ent/digestsubscription"
 	"coopdesk/ent/dossier"
 	"coopdesk/ent/dossierevent"
@@ -65,6 +67,8 @@ type Client struct {
 	ArticleSource *ArticleSourceClient
 	// ArticleTopic is the client for interacting with the ArticleTopic builders.
 	ArticleTopic *ArticleTopicClient
+	// ChangeLogEntry is the client for interacting with the ChangeLogEntry builders.
+	ChangeLogEntry *ChangeLogEntryClient
 	// Contact is the client for interacting with the Contact builders.
 	Contact *ContactClient
 	// Country is the client for interacting with the Country builders.
@@ -73,6 +77,8 @@ type Client struct {
 	CountryGroup *CountryGroupClient
 	// Digest is the client for interacting with the Digest builders.
 	Digest *DigestClient
+	// DigestDelivery is the client for interacting with the DigestDelivery builders.
+	DigestDelivery *DigestDeliveryClient
 	// DigestSubscription is the client for interacting with the DigestSubscription builders.
 	DigestSubscription *DigestSubscriptionClient
 	// Dossier is the client for interacting with the Dossier builders.
@@ -121,10 +127,12 @@ func (c *Client) init() {
 	c.ArticleMention = NewArticleMentionClient(c.config)
 	c.ArticleSource = NewArticleSourceClient(c.config)
 	c.ArticleTopic = NewArticleTopicClient(c.config)
+	c.ChangeLogEntry = NewChangeLogEntryClient(c.config)
 	c.Contact = NewContactClient(c.config)
 	c.Country = NewCountryClient(c.config)
 	c.CountryGroup = NewCountryGroupClient(c.config)
 	c.Digest = NewDigestClient(c.config)
+	c.DigestDelivery = NewDigestDeliveryClient(c.config)
 	c.DigestSubscription = NewDigestSubscriptionClient(c.config)
 	c.Dossier = NewDossierClient(c.config)
 	c.DossierEvent = NewDossierEventClient(c.config)
@@ -239,10 +247,12 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		ArticleMention:       NewArticleMentionClient(cfg),
 		ArticleSource:        NewArticleSourceClient(cfg),
 		ArticleTopic:         NewArticleTopicClient(cfg),
+		ChangeLogEntry:       NewChangeLogEntryClient(cfg),
 		Contact:              NewContactClient(cfg),
 		Country:              NewCountryClient(cfg),
 		CountryGroup:         NewCountryGroupClient(cfg),
 		Digest:               NewDigestClient(cfg),
+		DigestDelivery:       NewDigestDeliveryClient(cfg),
 		DigestSubscription:   NewDigestSubscriptionClient(cfg),
 		Dossier:              NewDossierClient(cfg),
 		DossierEvent:         NewDossierEventClient(cfg),
@@ -284,10 +294,12 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		ArticleMention:       NewArticleMentionClient(cfg),
 		ArticleSource:        NewArticleSourceClient(cfg),
 		ArticleTopic:         NewArticleTopicClient(cfg),
+		ChangeLogEntry:       NewChangeLogEntryClient(cfg),
 		Contact:              NewContactClient(cfg),
 		Country:              NewCountryClient(cfg),
 		CountryGroup:         NewCountryGroupClient(cfg),
 		Digest:               NewDigestClient(cfg),
+		DigestDelivery:       NewDigestDeliveryClient(cfg),
 		DigestSubscription:   NewDigestSubscriptionClient(cfg),
 		Dossier:              NewDossierClient(cfg),
 		DossierEvent:         NewDossierEventClient(cfg),
@@ -333,10 +345,11 @@ func (c *Client) Close() error {
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.APIToken, c.AgendaItem, c.Article, c.ArticleGroupTag, c.ArticleMention,
-		c.ArticleSource, c.ArticleTopic, c.Contact, c.Country, c.CountryGroup,
-		c.Digest, c.DigestSubscription, c.Dossier, c.DossierEvent, c.Feed,
-		c.LocalAuthority, c.Meeting, c.Milestone, c.Organization, c.Partnership,
-		c.SavedSearch, c.Story, c.Theme, c.Training, c.TrainingRegistration, c.User,
+		c.ArticleSource, c.ArticleTopic, c.ChangeLogEntry, c.Contact, c.Country,
+		c.CountryGroup, c.Digest, c.DigestDelivery, c.DigestSubscription, c.Dossier,
+		c.DossierEvent, c.Feed, c.LocalAuthority, c.Meeting, c.Milestone,
+		c.Organization, c.Partnership, c.SavedSearch, c.Story, c.Theme, c.Training,
+		c.TrainingRegistration, c.User,
 	} {
 		n.Use(hooks...)
 	}
@@ -347,10 +360,11 @@ func (c *Client) Use(hooks ...Hook) {
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.APIToken, c.AgendaItem, c.Article, c.ArticleGroupTag, c.ArticleMention,
-		c.ArticleSource, c.ArticleTopic, c.Contact, c.Country, c.CountryGroup,
-		c.Digest, c.DigestSubscription, c.Dossier, c.DossierEvent, c.Feed,
-		c.LocalAuthority, c.Meeting, c.Milestone, c.Organization, c.Partnership,
-		c.SavedSearch, c.Story, c.Theme, c.Training, c.TrainingRegistration, c.User,
+		c.ArticleSource, c.ArticleTopic, c.ChangeLogEntry, c.Contact, c.Country,
+		c.CountryGroup, c.Digest, c.DigestDelivery, c.DigestSubscription, c.Dossier,
+		c.DossierEvent, c.Feed, c.LocalAuthority, c.Meeting, c.Milestone,
+		c.Organization, c.Partnership, c.SavedSearch, c.Story, c.Theme, c.Training,
+		c.TrainingRegistration, c.User,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -373,6 +387,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.ArticleSource.mutate(ctx, m)
 	case *ArticleTopicMutation:
 		return c.ArticleTopic.mutate(ctx, m)
+	case *ChangeLogEntryMutation:
+		return c.ChangeLogEntry.mutate(ctx, m)
 	case *ContactMutation:
 		return c.Contact.mutate(ctx, m)
 	case *CountryMutation:
@@ -381,6 +397,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.CountryGroup.mutate(ctx, m)
 	case *DigestMutation:
 		return c.Digest.mutate(ctx, m)
+	case *DigestDeliveryMutation:
+		return c.DigestDelivery.mutate(ctx, m)
 	case *DigestSubscriptionMutation:
 		return c.DigestSubscription.mutate(ctx, m)
 	case *DossierMutation:
@@ -1635,6 +1653,139 @@ func (c *ArticleTopicClient) mutate(ctx context.Context, m *ArticleTopicMutation
 	}
 }
 
+// ChangeLogEntryClient is a client for the ChangeLogEntry schema.
+type ChangeLogEntryClient struct {
+	config
+}
+
+// NewChangeLogEntryClient returns a client for the ChangeLogEntry from the given config.
+func NewChangeLogEntryClient(c config) *ChangeLogEntryClient {
+	return &ChangeLogEntryClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `changelogentry.Hooks(f(g(h())))`.
+func (c *ChangeLogEntryClient) Use(hooks ...Hook) {
+	c.hooks.ChangeLogEntry = append(c.hooks.ChangeLogEntry, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `changelogentry.Intercept(f(g(h())))`.
+func (c *ChangeLogEntryClient) Intercept(interceptors ...Interceptor) {
+	c.inters.ChangeLogEntry = append(c.inters.ChangeLogEntry, interceptors...)
+}
+
+// Create returns a builder for creating a ChangeLogEntry entity.
+func (c *ChangeLogEntryClient) Create() *ChangeLogEntryCreate {
+	mutation := newChangeLogEntryMutation(c.config, OpCreate)
+	return &ChangeLogEntryCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of ChangeLogEntry entities.
+func (c *ChangeLogEntryClient) CreateBulk(builders ...*ChangeLogEntryCreate) *ChangeLogEntryCreateBulk {
+	return &ChangeLogEntryCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ChangeLogEntryClient) MapCreateBulk(slice any, setFunc func(*ChangeLogEntryCreate, int)) *ChangeLogEntryCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ChangeLogEntryCreateBulk{err: fmt.Errorf("calling to ChangeLogEntryClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ChangeLogEntryCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ChangeLogEntryCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for ChangeLogEntry.
+func (c *ChangeLogEntryClient) Update() *ChangeLogEntryUpdate {
+	mutation := newChangeLogEntryMutation(c.config, OpUpdate)
+	return &ChangeLogEntryUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ChangeLogEntryClient) UpdateOne(_m *ChangeLogEntry) *ChangeLogEntryUpdateOne {
+	mutation := newChangeLogEntryMutation(c.config, OpUpdateOne, withChangeLogEntry(_m))
+	return &ChangeLogEntryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ChangeLogEntryClient) UpdateOneID(id int) *ChangeLogEntryUpdateOne {
+	mutation := newChangeLogEntryMutation(c.config, OpUpdateOne, withChangeLogEntryID(id))
+	return &ChangeLogEntryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for ChangeLogEntry.
+func (c *ChangeLogEntryClient) Delete() *ChangeLogEntryDelete {
+	mutation := newChangeLogEntryMutation(c.config, OpDelete)
+	return &ChangeLogEntryDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ChangeLogEntryClient) DeleteOne(_m *ChangeLogEntry) *ChangeLogEntryDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ChangeLogEntryClient) DeleteOneID(id int) *ChangeLogEntryDeleteOne {
+	builder := c.Delete().Where(changelogentry.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ChangeLogEntryDeleteOne{builder}
+}
+
+// Query returns a query builder for ChangeLogEntry.
+func (c *ChangeLogEntryClient) Query() *ChangeLogEntryQuery {
+	return &ChangeLogEntryQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeChangeLogEntry},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a ChangeLogEntry entity by its id.
+func (c *ChangeLogEntryClient) Get(ctx context.Context, id int) (*ChangeLogEntry, error) {
+	return c.Query().Where(changelogentry.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ChangeLogEntryClient) GetX(ctx context.Context, id int) *ChangeLogEntry {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *ChangeLogEntryClient) Hooks() []Hook {
+	return c.hooks.ChangeLogEntry
+}
+
+// Interceptors returns the client interceptors.
+func (c *ChangeLogEntryClient) Interceptors() []Interceptor {
+	return c.inters.ChangeLogEntry
+}
+
+func (c *ChangeLogEntryClient) mutate(ctx context.Context, m *ChangeLogEntryMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ChangeLogEntryCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ChangeLogEntryUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ChangeLogEntryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ChangeLogEntryDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown ChangeLogEntry mutation op: %q", m.Op())
+	}
+}
+
 // ContactClient is a client for the Contact schema.
 type ContactClient struct {
 	config
@@ -2510,6 +2661,22 @@ func (c *DigestClient) QueryGroup(_m *Digest) *CountryGroupQuery {
 	return query
 }
 
+// QueryDeliveries queries the deliveries edge of a Digest.
+func (c *DigestClient) QueryDeliveries(_m *Digest) *DigestDeliveryQuery {
+	query := (&DigestDeliveryClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(digest.Table, digest.FieldID, id),
+			sqlgraph.To(digestdelivery.Table, digestdelivery.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, digest.DeliveriesTable, digest.DeliveriesColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // Hooks returns the client hooks.
 func (c *DigestClient) Hooks() []Hook {
 	return c.hooks.Digest
@@ -2532,6 +2699,155 @@ func (c *DigestClient) mutate(ctx context.Context, m *DigestMutation) (Value, er
 		return (&DigestDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown Digest mutation op: %q", m.Op())
+	}
+}
+
+// DigestDeliveryClient is a client for the DigestDelivery schema.
+type DigestDeliveryClient struct {
+	config
+}
+
+// NewDigestDeliveryClient returns a client for the DigestDelivery from the given config.
+func NewDigestDeliveryClient(c config) *DigestDeliveryClient {
+	return &DigestDeliveryClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `digestdelivery.Hooks(f(g(h())))`.
+func (c *DigestDeliveryClient) Use(hooks ...Hook) {
+	c.hooks.DigestDelivery = append(c.hooks.DigestDelivery, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `digestdelivery.Intercept(f(g(h())))`.
+func (c *DigestDeliveryClient) Intercept(interceptors ...Interceptor) {
+	c.inters.DigestDelivery = append(c.inters.DigestDelivery, interceptors...)
+}
+
+// Create returns a builder for creating a DigestDelivery entity.
+func (c *DigestDeliveryClient) Create() *DigestDeliveryCreate {
+	mutation := newDigestDeliveryMutation(c.config, OpCreate)
+	return &DigestDeliveryCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of DigestDelivery entities.
+func (c *DigestDeliveryClient) CreateBulk(builders ...*DigestDeliveryCreate) *DigestDeliveryCreateBulk {
+	return &DigestDeliveryCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *DigestDeliveryClient) MapCreateBulk(slice any, setFunc func(*DigestDeliveryCreate, int)) *DigestDeliveryCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &DigestDeliveryCreateBulk{err: fmt.Errorf("calling to DigestDeliveryClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*DigestDeliveryCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &DigestDeliveryCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for DigestDelivery.
+func (c *DigestDeliveryClient) Update() *DigestDeliveryUpdate {
+	mutation := newDigestDeliveryMutation(c.config, OpUpdate)
+	return &DigestDeliveryUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *DigestDeliveryClient) UpdateOne(_m *DigestDelivery) *DigestDeliveryUpdateOne {
+	mutation := newDigestDeliveryMutation(c.config, OpUpdateOne, withDigestDelivery(_m))
+	return &DigestDeliveryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *DigestDeliveryClient) UpdateOneID(id int) *DigestDeliveryUpdateOne {
+	mutation := newDigestDeliveryMutation(c.config, OpUpdateOne, withDigestDeliveryID(id))
+	return &DigestDeliveryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for DigestDelivery.
+func (c *DigestDeliveryClient) Delete() *DigestDeliveryDelete {
+	mutation := newDigestDeliveryMutation(c.config, OpDelete)
+	return &DigestDeliveryDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *DigestDeliveryClient) DeleteOne(_m *DigestDelivery) *DigestDeliveryDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *DigestDeliveryClient) DeleteOneID(id int) *DigestDeliveryDeleteOne {
+	builder := c.Delete().Where(digestdelivery.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &DigestDeliveryDeleteOne{builder}
+}
+
+// Query returns a query builder for DigestDelivery.
+func (c *DigestDeliveryClient) Query() *DigestDeliveryQuery {
+	return &DigestDeliveryQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeDigestDelivery},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a DigestDelivery entity by its id.
+func (c *DigestDeliveryClient) Get(ctx context.Context, id int) (*DigestDelivery, error) {
+	return c.Query().Where(digestdelivery.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *DigestDeliveryClient) GetX(ctx context.Context, id int) *DigestDelivery {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryDigest queries the digest edge of a DigestDelivery.
+func (c *DigestDeliveryClient) QueryDigest(_m *DigestDelivery) *DigestQuery {
+	query := (&DigestClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(digestdelivery.Table, digestdelivery.FieldID, id),
+			sqlgraph.To(digest.Table, digest.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, digestdelivery.DigestTable, digestdelivery.DigestColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *DigestDeliveryClient) Hooks() []Hook {
+	return c.hooks.DigestDelivery
+}
+
+// Interceptors returns the client interceptors.
+func (c *DigestDeliveryClient) Interceptors() []Interceptor {
+	return c.inters.DigestDelivery
+}
+
+func (c *DigestDeliveryClient) mutate(ctx context.Context, m *DigestDeliveryMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&DigestDeliveryCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&DigestDeliveryUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&DigestDeliveryUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&DigestDeliveryDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown DigestDelivery mutation op: %q", m.Op())
 	}
 }
 
@@ -3291,6 +3607,22 @@ func (c *FeedClient) QuerySources(_m *Feed) *ArticleSourceQuery {
 			sqlgraph.From(feed.Table, feed.FieldID, id),
 			sqlgraph.To(articlesource.Table, articlesource.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, true, feed.SourcesTable, feed.SourcesColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryArticles queries the articles edge of a Feed.
+func (c *FeedClient) QueryArticles(_m *Feed) *ArticleQuery {
+	query := (&ArticleClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(feed.Table, feed.FieldID, id),
+			sqlgraph.To(article.Table, article.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, feed.ArticlesTable, feed.ArticlesColumn),
 		)
 		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
 		return fromV, nil
@@ -5638,17 +5970,17 @@ func (c *UserClient) mutate(ctx context.Context, m *UserMutation) (Value, error)
 type (
 	hooks struct {
 		APIToken, AgendaItem, Article, ArticleGroupTag, ArticleMention, ArticleSource,
-		ArticleTopic, Contact, Country, CountryGroup, Digest, DigestSubscription,
-		Dossier, DossierEvent, Feed, LocalAuthority, Meeting, Milestone, Organization,
-		Partnership, SavedSearch, Story, Theme, Training, TrainingRegistration,
-		User []ent.Hook
+		ArticleTopic, ChangeLogEntry, Contact, Country, CountryGroup, Digest,
+		DigestDelivery, DigestSubscription, Dossier, DossierEvent, Feed,
+		LocalAuthority, Meeting, Milestone, Organization, Partnership, SavedSearch,
+		Story, Theme, Training, TrainingRegistration, User []ent.Hook
 	}
 	inters struct {
 		APIToken, AgendaItem, Article, ArticleGroupTag, ArticleMention, ArticleSource,
-		ArticleTopic, Contact, Country, CountryGroup, Digest, DigestSubscription,
-		Dossier, DossierEvent, Feed, LocalAuthority, Meeting, Milestone, Organization,
-		Partnership, SavedSearch, Story, Theme, Training, TrainingRegistration,
-		User []ent.Interceptor
+		ArticleTopic, ChangeLogEntry, Contact, Country, CountryGroup, Digest,
+		DigestDelivery, DigestSubscription, Dossier, DossierEvent, Feed,
+		LocalAuthority, Meeting, Milestone, Organization, Partnership, SavedSearch,
+		Story, Theme, Training, TrainingRegistration, User []ent.Interceptor
 	}
 )
 

@@ -49,11 +49,15 @@ type Digest struct {
 type DigestEdges struct {
 	// Group holds the value of the group edge.
 	Group *CountryGroup `json:"group,omitempty"`
+	// Deliveries holds the value of the deliveries edge.
+	Deliveries []*DigestDelivery `json:"deliveries,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [1]bool
+	loadedTypes [2]bool
 	// totalCount holds the count of the edges above.
 	totalCount [1]map[string]int
+
+	namedDeliveries map[string][]*DigestDelivery
 }
 
 // GroupOrErr returns the Group value or an error if the edge
@@ -65,6 +69,15 @@ func (e DigestEdges) GroupOrErr() (*CountryGroup, error) {
 		return nil, &NotFoundError{label: countrygroup.Label}
 	}
 	return nil, &NotLoadedError{edge: "group"}
+}
+
+// DeliveriesOrErr returns the Deliveries value or an error if the edge
+// was not loaded in eager-loading.
+func (e DigestEdges) DeliveriesOrErr() ([]*DigestDelivery, error) {
+	if e.loadedTypes[1] {
+		return e.Deliveries, nil
+	}
+	return nil, &NotLoadedError{edge: "deliveries"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -184,6 +197,11 @@ func (_m *Digest) QueryGroup() *CountryGroupQuery {
 	return NewDigestClient(_m.config).QueryGroup(_m)
 }
 
+// QueryDeliveries queries the "deliveries" edge of the Digest entity.
+func (_m *Digest) QueryDeliveries() *DigestDeliveryQuery {
+	return NewDigestClient(_m.config).QueryDeliveries(_m)
+}
+
 // Update returns a builder for updating this Digest.
 // Note that you need to call Digest.Unwrap() before calling this method if this Digest
 // was returned from a transaction, and the transaction was committed or rolled back.
@@ -240,6 +258,30 @@ func (_m *Digest) String() string {
 	builder.WriteString(fmt.Sprintf("%v", _m.GroupID))
 	builder.WriteByte(')')
 	return builder.String()
+}
+
+// NamedDeliveries returns the Deliveries named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Digest) NamedDeliveries(name string) ([]*DigestDelivery, error) {
+	if _m.Edges.namedDeliveries == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedDeliveries[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Digest) appendNamedDeliveries(name string, edges ...*DigestDelivery) {
+	if _m.Edges.namedDeliveries == nil {
+		_m.Edges.namedDeliveries = make(map[string][]*DigestDelivery)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedDeliveries[name] = []*DigestDelivery{}
+	} else {
+		_m.Edges.namedDeliveries[name] = append(_m.Edges.namedDeliveries[name], edges...)
+	}
 }
 
 // Digests is a parsable slice of Digest.

@@ -6,6 +6,7 @@ import (
 	"context"
 	"coopdesk/ent/countrygroup"
 	"coopdesk/ent/digest"
+	"coopdesk/ent/digestdelivery"
 	"errors"
 	"fmt"
 	"time"
@@ -134,6 +135,21 @@ func (_c *DigestCreate) SetGroupID(v int) *DigestCreate {
 // SetGroup sets the "group" edge to the CountryGroup entity.
 func (_c *DigestCreate) SetGroup(v *CountryGroup) *DigestCreate {
 	return _c.SetGroupID(v.ID)
+}
+
+// AddDeliveryIDs adds the "deliveries" edge to the DigestDelivery entity by IDs.
+func (_c *DigestCreate) AddDeliveryIDs(ids ...int) *DigestCreate {
+	_c.mutation.AddDeliveryIDs(ids...)
+	return _c
+}
+
+// AddDeliveries adds the "deliveries" edges to the DigestDelivery entity.
+func (_c *DigestCreate) AddDeliveries(v ...*DigestDelivery) *DigestCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddDeliveryIDs(ids...)
 }
 
 // Mutation returns the DigestMutation object of the builder.
@@ -281,6 +297,22 @@ func (_c *DigestCreate) createSpec() (*Digest, *sqlgraph.CreateSpec) {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
 		_node.GroupID = nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.DeliveriesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   digest.DeliveriesTable,
+			Columns: []string{digest.DeliveriesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(digestdelivery.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
 		_spec.Edges = append(_spec.Edges, edge)
 	}
 	return _node, _spec

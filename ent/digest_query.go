@@ -6,7 +6,9 @@ import (
 	"context"
 	"coopdesk/ent/countrygroup"
 	"coopdesk/ent/digest"
+	"coopdesk/ent/digestdelivery"
 	"coopdesk/ent/predicate"
+	"database/sql/driver"
 	"fmt"
 	"math"
 
@@ -20,13 +22,15 @@ import (
 // DigestQuery is the builder for querying Digest entities.
 type DigestQuery struct {
 	config
-	ctx        *QueryContext
-	order      []digest.OrderOption
-	inters     []Interceptor
-	predicates []predicate.Digest
-	withGroup  *CountryGroupQuery
-	loadTotal  []func(context.Context, []*Digest) error
-	modifiers  []func(*sql.Selector)
+	ctx                 *QueryContext
+	order               []digest.OrderOption
+	inters              []Interceptor
+	predicates          []predicate.Digest
+	withGroup           *CountryGroupQuery
+	withDeliveries      *DigestDeliveryQuery
+	loadTotal           []func(context.Context, []*Digest) error
+	modifiers           []func(*sql.Selector)
+	withNamedDeliveries map[string]*DigestDeliveryQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -78,6 +82,28 @@ func (_q *DigestQuery) QueryGroup() *CountryGroupQuery {
 			sqlgraph.From(digest.Table, digest.FieldID, selector),
 			sqlgraph.To(countrygroup.Table, countrygroup.FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, false, digest.GroupTable, digest.GroupColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryDeliveries chains the current query on the "deliveries" edge.
+func (_q *DigestQuery) QueryDeliveries() *DigestDeliveryQuery {
+	query := (&DigestDeliveryClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(digest.Table, digest.FieldID, selector),
+			sqlgraph.To(digestdelivery.Table, digestdelivery.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, digest.DeliveriesTable, digest.DeliveriesColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -272,12 +298,13 @@ func (_q *DigestQuery) Clone() *DigestQuery {
 		return nil
 	}
 	return &DigestQuery{
-		config:     _q.config,
-		ctx:        _q.ctx.Clone(),
-		order:      append([]digest.OrderOption{}, _q.order...),
-		inters:     append([]Interceptor{}, _q.inters...),
-		predicates: append([]predicate.Digest{}, _q.predicates...),
-		withGroup:  _q.withGroup.Clone(),
+		config:         _q.config,
+		ctx:            _q.ctx.Clone(),
+		order:          append([]digest.OrderOption{}, _q.order...),
+		inters:         append([]Interceptor{}, _q.inters...),
+		predicates:     append([]predicate.Digest{}, _q.predicates...),
+		withGroup:      _q.withGroup.Clone(),
+		withDeliveries: _q.withDeliveries.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -293,6 +320,17 @@ func (_q *DigestQuery) WithGroup(opts ...func(*CountryGroupQuery)) *DigestQuery 
 		opt(query)
 	}
 	_q.withGroup = query
+	return _q
+}
+
+// WithDeliveries tells the query-builder to eager-load the nodes that are connected to
+// the "deliveries" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *DigestQuery) WithDeliveries(opts ...func(*DigestDeliveryQuery)) *DigestQuery {
+	query := (&DigestDeliveryClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withDeliveries = query
 	return _q
 }
 
@@ -374,8 +412,9 @@ func (_q *DigestQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Diges
 	var (
 		nodes       = []*Digest{}
 		_spec       = _q.querySpec()
-		loadedTypes = [1]bool{
+		loadedTypes = [2]bool{
 			_q.withGroup != nil,
+			_q.withDeliveries != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -402,6 +441,20 @@ func (_q *DigestQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Diges
 	if query := _q.withGroup; query != nil {
 		if err := _q.loadGroup(ctx, query, nodes, nil,
 			func(n *Digest, e *CountryGroup) { n.Edges.Group = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withDeliveries; query != nil {
+		if err := _q.loadDeliveries(ctx, query, nodes,
+			func(n *Digest) { n.Edges.Deliveries = []*DigestDelivery{} },
+			func(n *Digest, e *DigestDelivery) { n.Edges.Deliveries = append(n.Edges.Deliveries, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedDeliveries {
+		if err := _q.loadDeliveries(ctx, query, nodes,
+			func(n *Digest) { n.appendNamedDeliveries(name) },
+			func(n *Digest, e *DigestDelivery) { n.appendNamedDeliveries(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -439,6 +492,36 @@ func (_q *DigestQuery) loadGroup(ctx context.Context, query *CountryGroupQuery, 
 		for i := range nodes {
 			assign(nodes[i], n)
 		}
+	}
+	return nil
+}
+func (_q *DigestQuery) loadDeliveries(ctx context.Context, query *DigestDeliveryQuery, nodes []*Digest, init func(*Digest), assign func(*Digest, *DigestDelivery)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*Digest)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(digestdelivery.FieldDigestID)
+	}
+	query.Where(predicate.DigestDelivery(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(digest.DeliveriesColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.DigestID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "digest_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
 	}
 	return nil
 }
@@ -563,6 +646,20 @@ func (_q *DigestQuery) ForShare(opts ...sql.LockOption) *DigestQuery {
 func (_q *DigestQuery) Modify(modifiers ...func(s *sql.Selector)) *DigestSelect {
 	_q.modifiers = append(_q.modifiers, modifiers...)
 	return _q.Select()
+}
+
+// WithNamedDeliveries tells the query-builder to eager-load the nodes that are connected to the "deliveries"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *DigestQuery) WithNamedDeliveries(name string, opts ...func(*DigestDeliveryQuery)) *DigestQuery {
+	query := (&DigestDeliveryClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedDeliveries == nil {
+		_q.withNamedDeliveries = make(map[string]*DigestDeliveryQuery)
+	}
+	_q.withNamedDeliveries[name] = query
+	return _q
 }
 
 // DigestGroupBy is the group-by builder for Digest entities.

@@ -6,6 +6,7 @@ import (
 	"context"
 	"coopdesk/ent/countrygroup"
 	"coopdesk/ent/digest"
+	"coopdesk/ent/digestdelivery"
 	"coopdesk/ent/predicate"
 	"errors"
 	"fmt"
@@ -215,6 +216,21 @@ func (_u *DigestUpdate) SetGroup(v *CountryGroup) *DigestUpdate {
 	return _u.SetGroupID(v.ID)
 }
 
+// AddDeliveryIDs adds the "deliveries" edge to the DigestDelivery entity by IDs.
+func (_u *DigestUpdate) AddDeliveryIDs(ids ...int) *DigestUpdate {
+	_u.mutation.AddDeliveryIDs(ids...)
+	return _u
+}
+
+// AddDeliveries adds the "deliveries" edges to the DigestDelivery entity.
+func (_u *DigestUpdate) AddDeliveries(v ...*DigestDelivery) *DigestUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddDeliveryIDs(ids...)
+}
+
 // Mutation returns the DigestMutation object of the builder.
 func (_u *DigestUpdate) Mutation() *DigestMutation {
 	return _u.mutation
@@ -224,6 +240,27 @@ func (_u *DigestUpdate) Mutation() *DigestMutation {
 func (_u *DigestUpdate) ClearGroup() *DigestUpdate {
 	_u.mutation.ClearGroup()
 	return _u
+}
+
+// ClearDeliveries clears all "deliveries" edges to the DigestDelivery entity.
+func (_u *DigestUpdate) ClearDeliveries() *DigestUpdate {
+	_u.mutation.ClearDeliveries()
+	return _u
+}
+
+// RemoveDeliveryIDs removes the "deliveries" edge to DigestDelivery entities by IDs.
+func (_u *DigestUpdate) RemoveDeliveryIDs(ids ...int) *DigestUpdate {
+	_u.mutation.RemoveDeliveryIDs(ids...)
+	return _u
+}
+
+// RemoveDeliveries removes "deliveries" edges to DigestDelivery entities.
+func (_u *DigestUpdate) RemoveDeliveries(v ...*DigestDelivery) *DigestUpdate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveDeliveryIDs(ids...)
 }
 
 // Save executes the query and returns the number of nodes affected by the update operation.
@@ -364,6 +401,51 @@ func (_u *DigestUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(countrygroup.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.DeliveriesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   digest.DeliveriesTable,
+			Columns: []string{digest.DeliveriesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(digestdelivery.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedDeliveriesIDs(); len(nodes) > 0 && !_u.mutation.DeliveriesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   digest.DeliveriesTable,
+			Columns: []string{digest.DeliveriesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(digestdelivery.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.DeliveriesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   digest.DeliveriesTable,
+			Columns: []string{digest.DeliveriesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(digestdelivery.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {
@@ -577,6 +659,21 @@ func (_u *DigestUpdateOne) SetGroup(v *CountryGroup) *DigestUpdateOne {
 	return _u.SetGroupID(v.ID)
 }
 
+// AddDeliveryIDs adds the "deliveries" edge to the DigestDelivery entity by IDs.
+func (_u *DigestUpdateOne) AddDeliveryIDs(ids ...int) *DigestUpdateOne {
+	_u.mutation.AddDeliveryIDs(ids...)
+	return _u
+}
+
+// AddDeliveries adds the "deliveries" edges to the DigestDelivery entity.
+func (_u *DigestUpdateOne) AddDeliveries(v ...*DigestDelivery) *DigestUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.AddDeliveryIDs(ids...)
+}
+
 // Mutation returns the DigestMutation object of the builder.
 func (_u *DigestUpdateOne) Mutation() *DigestMutation {
 	return _u.mutation
@@ -586,6 +683,27 @@ func (_u *DigestUpdateOne) Mutation() *DigestMutation {
 func (_u *DigestUpdateOne) ClearGroup() *DigestUpdateOne {
 	_u.mutation.ClearGroup()
 	return _u
+}
+
+// ClearDeliveries clears all "deliveries" edges to the DigestDelivery entity.
+func (_u *DigestUpdateOne) ClearDeliveries() *DigestUpdateOne {
+	_u.mutation.ClearDeliveries()
+	return _u
+}
+
+// RemoveDeliveryIDs removes the "deliveries" edge to DigestDelivery entities by IDs.
+func (_u *DigestUpdateOne) RemoveDeliveryIDs(ids ...int) *DigestUpdateOne {
+	_u.mutation.RemoveDeliveryIDs(ids...)
+	return _u
+}
+
+// RemoveDeliveries removes "deliveries" edges to DigestDelivery entities.
+func (_u *DigestUpdateOne) RemoveDeliveries(v ...*DigestDelivery) *DigestUpdateOne {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _u.RemoveDeliveryIDs(ids...)
 }
 
 // Where appends a list predicates to the DigestUpdate builder.
@@ -756,6 +874,51 @@ func (_u *DigestUpdateOne) sqlSave(ctx context.Context) (_node *Digest, err erro
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(countrygroup.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.DeliveriesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   digest.DeliveriesTable,
+			Columns: []string{digest.DeliveriesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(digestdelivery.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.RemovedDeliveriesIDs(); len(nodes) > 0 && !_u.mutation.DeliveriesCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   digest.DeliveriesTable,
+			Columns: []string{digest.DeliveriesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(digestdelivery.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.DeliveriesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   digest.DeliveriesTable,
+			Columns: []string{digest.DeliveriesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(digestdelivery.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

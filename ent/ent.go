@@ -11,10 +11,12 @@ import (
 	"coopdesk/ent/articlemention"
 	"coopdesk/ent/articlesource"
 	"coopdesk/ent/articletopic"
+	"coopdesk/ent/changelogentry"
 	"coopdesk/ent/contact"
 	"coopdesk/ent/country"
 	"coopdesk/ent/countrygroup"
 	"coopdesk/ent/digest"
+	"coopdesk/ent/digestdelivery"
 	"coopdesk/ent/digestsubscription"
 	"coopdesk/ent/dossier"
 	"coopdesk/ent/dossierevent"
@@ -105,10 +107,12 @@ func checkColumn(t, c string) error {
 			articlemention.Table:       articlemention.ValidColumn,
 			articlesource.Table:        articlesource.ValidColumn,
 			articletopic.Table:         articletopic.ValidColumn,
+			changelogentry.Table:       changelogentry.ValidColumn,
 			contact.Table:              contact.ValidColumn,
 			country.Table:              country.ValidColumn,
 			countrygroup.Table:         countrygroup.ValidColumn,
 			digest.Table:               digest.ValidColumn,
+			digestdelivery.Table:       digestdelivery.ValidColumn,
 			digestsubscription.Table:   digestsubscription.ValidColumn,
 			dossier.Table:              dossier.ValidColumn,
 			dossierevent.Table:         dossierevent.ValidColumn,

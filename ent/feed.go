@@ -75,13 +75,16 @@ type FeedEdges struct {
 	Country *Country `json:"country,omitempty"`
 	// Sources holds the value of the sources edge.
 	Sources []*ArticleSource `json:"sources,omitempty"`
+	// articles this feed was the first to carry
+	Articles []*Article `json:"articles,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [4]bool
+	loadedTypes [5]bool
 	// totalCount holds the count of the edges above.
-	totalCount [4]map[string]int
+	totalCount [5]map[string]int
 
-	namedSources map[string][]*ArticleSource
+	namedSources  map[string][]*ArticleSource
+	namedArticles map[string][]*Article
 }
 
 // CreatedByOrErr returns the CreatedBy value or an error if the edge
@@ -124,6 +127,15 @@ func (e FeedEdges) SourcesOrErr() ([]*ArticleSource, error) {
 		return e.Sources, nil
 	}
 	return nil, &NotLoadedError{edge: "sources"}
+}
+
+// ArticlesOrErr returns the Articles value or an error if the edge
+// was not loaded in eager-loading.
+func (e FeedEdges) ArticlesOrErr() ([]*Article, error) {
+	if e.loadedTypes[4] {
+		return e.Articles, nil
+	}
+	return nil, &NotLoadedError{edge: "articles"}
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -321,6 +333,11 @@ func (_m *Feed) QuerySources() *ArticleSourceQuery {
 	return NewFeedClient(_m.config).QuerySources(_m)
 }
 
+// QueryArticles queries the "articles" edge of the Feed entity.
+func (_m *Feed) QueryArticles() *ArticleQuery {
+	return NewFeedClient(_m.config).QueryArticles(_m)
+}
+
 // Update returns a builder for updating this Feed.
 // Note that you need to call Feed.Unwrap() before calling this method if this Feed
 // was returned from a transaction, and the transaction was committed or rolled back.
@@ -444,6 +461,30 @@ func (_m *Feed) appendNamedSources(name string, edges ...*ArticleSource) {
 		_m.Edges.namedSources[name] = []*ArticleSource{}
 	} else {
 		_m.Edges.namedSources[name] = append(_m.Edges.namedSources[name], edges...)
+	}
+}
+
+// NamedArticles returns the Articles named value or an error if the edge was not
+// loaded in eager-loading with this name.
+func (_m *Feed) NamedArticles(name string) ([]*Article, error) {
+	if _m.Edges.namedArticles == nil {
+		return nil, &NotLoadedError{edge: name}
+	}
+	nodes, ok := _m.Edges.namedArticles[name]
+	if !ok {
+		return nil, &NotLoadedError{edge: name}
+	}
+	return nodes, nil
+}
+
+func (_m *Feed) appendNamedArticles(name string, edges ...*Article) {
+	if _m.Edges.namedArticles == nil {
+		_m.Edges.namedArticles = make(map[string][]*Article)
+	}
+	if len(edges) == 0 {
+		_m.Edges.namedArticles[name] = []*Article{}
+	} else {
+		_m.Edges.namedArticles[name] = append(_m.Edges.namedArticles[name], edges...)
 	}
 }
 

@@ -4,6 +4,7 @@ package ent
 
 import (
 	"context"
+	"coopdesk/ent/article"
 	"coopdesk/ent/articlesource"
 	"coopdesk/ent/country"
 	"coopdesk/ent/feed"
@@ -327,6 +328,21 @@ func (_c *FeedCreate) AddSources(v ...*ArticleSource) *FeedCreate {
 	return _c.AddSourceIDs(ids...)
 }
 
+// AddArticleIDs adds the "articles" edge to the Article entity by IDs.
+func (_c *FeedCreate) AddArticleIDs(ids ...int) *FeedCreate {
+	_c.mutation.AddArticleIDs(ids...)
+	return _c
+}
+
+// AddArticles adds the "articles" edges to the Article entity.
+func (_c *FeedCreate) AddArticles(v ...*Article) *FeedCreate {
+	ids := make([]int, len(v))
+	for i := range v {
+		ids[i] = v[i].ID
+	}
+	return _c.AddArticleIDs(ids...)
+}
+
 // Mutation returns the FeedMutation object of the builder.
 func (_c *FeedCreate) Mutation() *FeedMutation {
 	return _c.mutation
@@ -614,6 +630,22 @@ func (_c *FeedCreate) createSpec() (*Feed, *sqlgraph.CreateSpec) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(articlesource.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.ArticlesIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.O2M,
+			Inverse: true,
+			Table:   feed.ArticlesTable,
+			Columns: []string{feed.ArticlesColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(article.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

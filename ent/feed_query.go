@@ -4,6 +4,7 @@ package ent
 
 import (
 	"context"
+	"coopdesk/ent/article"
 	"coopdesk/ent/articlesource"
 	"coopdesk/ent/country"
 	"coopdesk/ent/feed"
@@ -23,17 +24,19 @@ import (
 // FeedQuery is the builder for querying Feed entities.
 type FeedQuery struct {
 	config
-	ctx              *QueryContext
-	order            []feed.OrderOption
-	inters           []Interceptor
-	predicates       []predicate.Feed
-	withCreatedBy    *UserQuery
-	withUpdatedBy    *UserQuery
-	withCountry      *CountryQuery
-	withSources      *ArticleSourceQuery
-	loadTotal        []func(context.Context, []*Feed) error
-	modifiers        []func(*sql.Selector)
-	withNamedSources map[string]*ArticleSourceQuery
+	ctx               *QueryContext
+	order             []feed.OrderOption
+	inters            []Interceptor
+	predicates        []predicate.Feed
+	withCreatedBy     *UserQuery
+	withUpdatedBy     *UserQuery
+	withCountry       *CountryQuery
+	withSources       *ArticleSourceQuery
+	withArticles      *ArticleQuery
+	loadTotal         []func(context.Context, []*Feed) error
+	modifiers         []func(*sql.Selector)
+	withNamedSources  map[string]*ArticleSourceQuery
+	withNamedArticles map[string]*ArticleQuery
 	// intermediate query (i.e. traversal path).
 	sql  *sql.Selector
 	path func(context.Context) (*sql.Selector, error)
@@ -151,6 +154,28 @@ func (_q *FeedQuery) QuerySources() *ArticleSourceQuery {
 			sqlgraph.From(feed.Table, feed.FieldID, selector),
 			sqlgraph.To(articlesource.Table, articlesource.FieldID),
 			sqlgraph.Edge(sqlgraph.O2M, true, feed.SourcesTable, feed.SourcesColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryArticles chains the current query on the "articles" edge.
+func (_q *FeedQuery) QueryArticles() *ArticleQuery {
+	query := (&ArticleClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(feed.Table, feed.FieldID, selector),
+			sqlgraph.To(article.Table, article.FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, feed.ArticlesTable, feed.ArticlesColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -354,6 +379,7 @@ func (_q *FeedQuery) Clone() *FeedQuery {
 		withUpdatedBy: _q.withUpdatedBy.Clone(),
 		withCountry:   _q.withCountry.Clone(),
 		withSources:   _q.withSources.Clone(),
+		withArticles:  _q.withArticles.Clone(),
 		// clone intermediate query.
 		sql:       _q.sql.Clone(),
 		path:      _q.path,
@@ -402,6 +428,17 @@ func (_q *FeedQuery) WithSources(opts ...func(*ArticleSourceQuery)) *FeedQuery {
 		opt(query)
 	}
 	_q.withSources = query
+	return _q
+}
+
+// WithArticles tells the query-builder to eager-load the nodes that are connected to
+// the "articles" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *FeedQuery) WithArticles(opts ...func(*ArticleQuery)) *FeedQuery {
+	query := (&ArticleClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withArticles = query
 	return _q
 }
 
@@ -483,11 +520,12 @@ func (_q *FeedQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Feed, e
 	var (
 		nodes       = []*Feed{}
 		_spec       = _q.querySpec()
-		loadedTypes = [4]bool{
+		loadedTypes = [5]bool{
 			_q.withCreatedBy != nil,
 			_q.withUpdatedBy != nil,
 			_q.withCountry != nil,
 			_q.withSources != nil,
+			_q.withArticles != nil,
 		}
 	)
 	_spec.ScanValues = func(columns []string) ([]any, error) {
@@ -536,10 +574,24 @@ func (_q *FeedQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Feed, e
 			return nil, err
 		}
 	}
+	if query := _q.withArticles; query != nil {
+		if err := _q.loadArticles(ctx, query, nodes,
+			func(n *Feed) { n.Edges.Articles = []*Article{} },
+			func(n *Feed, e *Article) { n.Edges.Articles = append(n.Edges.Articles, e) }); err != nil {
+			return nil, err
+		}
+	}
 	for name, query := range _q.withNamedSources {
 		if err := _q.loadSources(ctx, query, nodes,
 			func(n *Feed) { n.appendNamedSources(name) },
 			func(n *Feed, e *ArticleSource) { n.appendNamedSources(name, e) }); err != nil {
+			return nil, err
+		}
+	}
+	for name, query := range _q.withNamedArticles {
+		if err := _q.loadArticles(ctx, query, nodes,
+			func(n *Feed) { n.appendNamedArticles(name) },
+			func(n *Feed, e *Article) { n.appendNamedArticles(name, e) }); err != nil {
 			return nil, err
 		}
 	}
@@ -662,6 +714,36 @@ func (_q *FeedQuery) loadSources(ctx context.Context, query *ArticleSourceQuery,
 	}
 	query.Where(predicate.ArticleSource(func(s *sql.Selector) {
 		s.Where(sql.InValues(s.C(feed.SourcesColumn), fks...))
+	}))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		fk := n.FeedID
+		node, ok := nodeids[fk]
+		if !ok {
+			return fmt.Errorf(`unexpected referenced foreign-key "feed_id" returned %v for node %v`, fk, n.ID)
+		}
+		assign(node, n)
+	}
+	return nil
+}
+func (_q *FeedQuery) loadArticles(ctx context.Context, query *ArticleQuery, nodes []*Feed, init func(*Feed), assign func(*Feed, *Article)) error {
+	fks := make([]driver.Value, 0, len(nodes))
+	nodeids := make(map[int]*Feed)
+	for i := range nodes {
+		fks = append(fks, nodes[i].ID)
+		nodeids[nodes[i].ID] = nodes[i]
+		if init != nil {
+			init(nodes[i])
+		}
+	}
+	if len(query.ctx.Fields) > 0 {
+		query.ctx.AppendFieldOnce(article.FieldFeedID)
+	}
+	query.Where(predicate.Article(func(s *sql.Selector) {
+		s.Where(sql.InValues(s.C(feed.ArticlesColumn), fks...))
 	}))
 	neighbors, err := query.All(ctx)
 	if err != nil {
@@ -817,6 +899,20 @@ func (_q *FeedQuery) WithNamedSources(name string, opts ...func(*ArticleSourceQu
 		_q.withNamedSources = make(map[string]*ArticleSourceQuery)
 	}
 	_q.withNamedSources[name] = query
+	return _q
+}
+
+// WithNamedArticles tells the query-builder to eager-load the nodes that are connected to the "articles"
+// edge with the given name. The optional arguments are used to configure the query builder of the edge.
+func (_q *FeedQuery) WithNamedArticles(name string, opts ...func(*ArticleQuery)) *FeedQuery {
+	query := (&ArticleClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	if _q.withNamedArticles == nil {
+		_q.withNamedArticles = make(map[string]*ArticleQuery)
+	}
+	_q.withNamedArticles[name] = query
 	return _q
 }
 

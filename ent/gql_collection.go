@@ -11,6 +11,7 @@ import (
 	"coopdesk/ent/articlemention"
 	"coopdesk/ent/articlesource"
 	"coopdesk/ent/articletopic"
+	"coopdesk/ent/changelogentry"
 	"coopdesk/ent/contact"
 	"coopdesk/ent/country"
 	"coopdesk/ent/countrygroup"
@@ -1245,6 +1246,136 @@ func newArticleTopicPaginateArgs(rv map[string]any) *articletopicPaginateArgs {
 	}
 	if v, ok := rv[whereField].(*ArticleTopicWhereInput); ok {
 		args.opts = append(args.opts, WithArticleTopicFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *ChangeLogEntryQuery) CollectFields(ctx context.Context, satisfies ...string) (*ChangeLogEntryQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *ChangeLogEntryQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(changelogentry.Columns))
+		selectedFields = []string{changelogentry.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+		case "at":
+			if _, ok := fieldSeen[changelogentry.FieldAt]; !ok {
+				selectedFields = append(selectedFields, changelogentry.FieldAt)
+				fieldSeen[changelogentry.FieldAt] = struct{}{}
+			}
+		case "action":
+			if _, ok := fieldSeen[changelogentry.FieldAction]; !ok {
+				selectedFields = append(selectedFields, changelogentry.FieldAction)
+				fieldSeen[changelogentry.FieldAction] = struct{}{}
+			}
+		case "entityType":
+			if _, ok := fieldSeen[changelogentry.FieldEntityType]; !ok {
+				selectedFields = append(selectedFields, changelogentry.FieldEntityType)
+				fieldSeen[changelogentry.FieldEntityType] = struct{}{}
+			}
+		case "entityID":
+			if _, ok := fieldSeen[changelogentry.FieldEntityID]; !ok {
+				selectedFields = append(selectedFields, changelogentry.FieldEntityID)
+				fieldSeen[changelogentry.FieldEntityID] = struct{}{}
+			}
+		case "label":
+			if _, ok := fieldSeen[changelogentry.FieldLabel]; !ok {
+				selectedFields = append(selectedFields, changelogentry.FieldLabel)
+				fieldSeen[changelogentry.FieldLabel] = struct{}{}
+			}
+		case "changes":
+			if _, ok := fieldSeen[changelogentry.FieldChanges]; !ok {
+				selectedFields = append(selectedFields, changelogentry.FieldChanges)
+				fieldSeen[changelogentry.FieldChanges] = struct{}{}
+			}
+		case "actorID":
+			if _, ok := fieldSeen[changelogentry.FieldActorID]; !ok {
+				selectedFields = append(selectedFields, changelogentry.FieldActorID)
+				fieldSeen[changelogentry.FieldActorID] = struct{}{}
+			}
+		case "actorName":
+			if _, ok := fieldSeen[changelogentry.FieldActorName]; !ok {
+				selectedFields = append(selectedFields, changelogentry.FieldActorName)
+				fieldSeen[changelogentry.FieldActorName] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type changelogentryPaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []ChangeLogEntryPaginateOption
+}
+
+func newChangeLogEntryPaginateArgs(rv map[string]any) *changelogentryPaginateArgs {
+	args := &changelogentryPaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case []*ChangeLogEntryOrder:
+			args.opts = append(args.opts, WithChangeLogEntryOrder(v))
+		case []any:
+			var orders []*ChangeLogEntryOrder
+			for i := range v {
+				mv, ok := v[i].(map[string]any)
+				if !ok {
+					continue
+				}
+				var (
+					err1, err2 error
+					order      = &ChangeLogEntryOrder{Field: &ChangeLogEntryOrderField{}, Direction: entgql.OrderDirectionAsc}
+				)
+				if d, ok := mv[directionField]; ok {
+					err1 = order.Direction.UnmarshalGQL(d)
+				}
+				if f, ok := mv[fieldField]; ok {
+					err2 = order.Field.UnmarshalGQL(f)
+				}
+				if err1 == nil && err2 == nil {
+					orders = append(orders, order)
+				}
+			}
+			args.opts = append(args.opts, WithChangeLogEntryOrder(orders))
+		}
+	}
+	if v, ok := rv[whereField].(*ChangeLogEntryWhereInput); ok {
+		args.opts = append(args.opts, WithChangeLogEntryFilter(v.Filter))
 	}
 	return args
 }
@@ -3391,6 +3522,95 @@ func (_q *FeedQuery) collectField(ctx context.Context, oneNode bool, opCtx *grap
 				query = pager.applyOrder(query)
 			}
 			_q.WithNamedSources(alias, func(wq *ArticleSourceQuery) {
+				*wq = *query
+			})
+
+		case "articles":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&ArticleClient{config: _q.config}).Query()
+			)
+			args := newArticlePaginateArgs(fieldArgs(ctx, new(ArticleWhereInput), path...))
+			if err := validateFirstLast(args.first, args.last); err != nil {
+				return fmt.Errorf("validate first and last in path %q: %w", path, err)
+			}
+			pager, err := newArticlePager(args.opts, args.last != nil)
+			if err != nil {
+				return fmt.Errorf("create new pager in path %q: %w", path, err)
+			}
+			if query, err = pager.applyFilter(query); err != nil {
+				return err
+			}
+			ignoredEdges := !hasCollectedField(ctx, append(path, edgesField)...)
+			if hasCollectedField(ctx, append(path, totalCountField)...) || hasCollectedField(ctx, append(path, pageInfoField)...) {
+				hasPagination := args.after != nil || args.first != nil || args.before != nil || args.last != nil
+				if hasPagination || ignoredEdges {
+					query := query.Clone()
+					_q.loadTotal = append(_q.loadTotal, func(ctx context.Context, nodes []*Feed) error {
+						ids := make([]driver.Value, len(nodes))
+						for i := range nodes {
+							ids[i] = nodes[i].ID
+						}
+						var v []struct {
+							NodeID int `sql:"feed_id"`
+							Count  int `sql:"count"`
+						}
+						query.Where(func(s *sql.Selector) {
+							s.Where(sql.InValues(s.C(feed.ArticlesColumn), ids...))
+						})
+						if err := query.GroupBy(feed.ArticlesColumn).Aggregate(Count()).Scan(ctx, &v); err != nil {
+							return err
+						}
+						m := make(map[int]int, len(v))
+						for i := range v {
+							m[v[i].NodeID] = v[i].Count
+						}
+						for i := range nodes {
+							n := m[nodes[i].ID]
+							if nodes[i].Edges.totalCount[4] == nil {
+								nodes[i].Edges.totalCount[4] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[4][alias] = n
+						}
+						return nil
+					})
+				} else {
+					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Feed) error {
+						for i := range nodes {
+							n := len(nodes[i].Edges.Articles)
+							if nodes[i].Edges.totalCount[4] == nil {
+								nodes[i].Edges.totalCount[4] = make(map[string]int)
+							}
+							nodes[i].Edges.totalCount[4][alias] = n
+						}
+						return nil
+					})
+				}
+			}
+			if ignoredEdges || (args.first != nil && *args.first == 0) || (args.last != nil && *args.last == 0) {
+				continue
+			}
+			if query, err = pager.applyCursors(query, args.after, args.before); err != nil {
+				return err
+			}
+			path = append(path, edgesField, nodeField)
+			if field := collectedField(ctx, path...); field != nil {
+				if err := query.collectField(ctx, false, opCtx, *field, path, mayAddCondition(satisfies, articleImplementors)...); err != nil {
+					return err
+				}
+			}
+			if limit := paginateLimit(args.first, args.last); limit > 0 {
+				if oneNode {
+					pager.applyOrder(query.Limit(limit))
+				} else {
+					modify := entgql.LimitPerRow(feed.ArticlesColumn, limit, pager.orderExpr(query))
+					query.modifiers = append(query.modifiers, modify)
+				}
+			} else {
+				query = pager.applyOrder(query)
+			}
+			_q.WithNamedArticles(alias, func(wq *ArticleQuery) {
 				*wq = *query
 			})
 		case "createdAt":

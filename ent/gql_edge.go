@@ -634,6 +634,27 @@ func (_m *Feed) Sources(
 	return _m.QuerySources().Paginate(ctx, after, first, before, last, opts...)
 }
 
+func (_m *Feed) Articles(
+	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy []*ArticleOrder, where *ArticleWhereInput,
+) (*ArticleConnection, error) {
+	opts := []ArticlePaginateOption{
+		WithArticleOrder(orderBy),
+		WithArticleFilter(where.Filter),
+	}
+	alias := graphql.GetFieldContext(ctx).Field.Alias
+	totalCount, hasTotalCount := _m.Edges.totalCount[4][alias]
+	if nodes, err := _m.NamedArticles(alias); err == nil || hasTotalCount {
+		pager, err := newArticlePager(opts, last != nil)
+		if err != nil {
+			return nil, err
+		}
+		conn := &ArticleConnection{Edges: []*ArticleEdge{}, TotalCount: totalCount}
+		conn.build(nodes, pager, after, first, before, last)
+		return conn, nil
+	}
+	return _m.QueryArticles().Paginate(ctx, after, first, before, last, opts...)
+}
+
 func (_m *LocalAuthority) CreatedBy(ctx context.Context) (*User, error) {
 	result, err := _m.Edges.CreatedByOrErr()
 	if IsNotLoaded(err) {

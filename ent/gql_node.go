@@ -11,6 +11,7 @@ import (
 	"coopdesk/ent/articlemention"
 	"coopdesk/ent/articlesource"
 	"coopdesk/ent/articletopic"
+	"coopdesk/ent/changelogentry"
 	"coopdesk/ent/contact"
 	"coopdesk/ent/country"
 	"coopdesk/ent/countrygroup"
@@ -78,6 +79,11 @@ var articletopicImplementors = []string{"ArticleTopic", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*ArticleTopic) IsNode() {}
+
+var changelogentryImplementors = []string{"ChangeLogEntry", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*ChangeLogEntry) IsNode() {}
 
 var contactImplementors = []string{"Contact", "Node"}
 
@@ -310,6 +316,15 @@ func (c *Client) noder(ctx context.Context, table string, id int) (Noder, error)
 			Where(articletopic.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, articletopicImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case changelogentry.Table:
+		query := c.ChangeLogEntry.Query().
+			Where(changelogentry.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, changelogentryImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -658,6 +673,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []int) ([]Noder, 
 		query := c.ArticleTopic.Query().
 			Where(articletopic.IDIn(ids...))
 		query, err := query.CollectFields(ctx, articletopicImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case changelogentry.Table:
+		query := c.ChangeLogEntry.Query().
+			Where(changelogentry.IDIn(ids...))
+		query, err := query.CollectFields(ctx, changelogentryImplementors...)
 		if err != nil {
 			return nil, err
 		}

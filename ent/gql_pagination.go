@@ -11,6 +11,7 @@ import (
 	"coopdesk/ent/articlemention"
 	"coopdesk/ent/articlesource"
 	"coopdesk/ent/articletopic"
+	"coopdesk/ent/changelogentry"
 	"coopdesk/ent/contact"
 	"coopdesk/ent/country"
 	"coopdesk/ent/countrygroup"
@@ -2478,6 +2479,338 @@ func (_m *ArticleTopic) ToEdge(order *ArticleTopicOrder) *ArticleTopicEdge {
 		order = DefaultArticleTopicOrder
 	}
 	return &ArticleTopicEdge{
+		Node:   _m,
+		Cursor: order.Field.toCursor(_m),
+	}
+}
+
+// ChangeLogEntryEdge is the edge representation of ChangeLogEntry.
+type ChangeLogEntryEdge struct {
+	Node   *ChangeLogEntry `json:"node"`
+	Cursor Cursor          `json:"cursor"`
+}
+
+// ChangeLogEntryConnection is the connection containing edges to ChangeLogEntry.
+type ChangeLogEntryConnection struct {
+	Edges      []*ChangeLogEntryEdge `json:"edges"`
+	PageInfo   PageInfo              `json:"pageInfo"`
+	TotalCount int                   `json:"totalCount"`
+}
+
+func (c *ChangeLogEntryConnection) build(nodes []*ChangeLogEntry, pager *changelogentryPager, after *Cursor, first *int, before *Cursor, last *int) {
+	c.PageInfo.HasNextPage = before != nil
+	c.PageInfo.HasPreviousPage = after != nil
+	if first != nil && *first+1 == len(nodes) {
+		c.PageInfo.HasNextPage = true
+		nodes = nodes[:len(nodes)-1]
+	} else if last != nil && *last+1 == len(nodes) {
+		c.PageInfo.HasPreviousPage = true
+		nodes = nodes[:len(nodes)-1]
+	}
+	var nodeAt func(int) *ChangeLogEntry
+	if last != nil {
+		n := len(nodes) - 1
+		nodeAt = func(i int) *ChangeLogEntry {
+			return nodes[n-i]
+		}
+	} else {
+		nodeAt = func(i int) *ChangeLogEntry {
+			return nodes[i]
+		}
+	}
+	c.Edges = make([]*ChangeLogEntryEdge, len(nodes))
+	for i := range nodes {
+		node := nodeAt(i)
+		c.Edges[i] = &ChangeLogEntryEdge{
+			Node:   node,
+			Cursor: pager.toCursor(node),
+		}
+	}
+	if l := len(c.Edges); l > 0 {
+		c.PageInfo.StartCursor = &c.Edges[0].Cursor
+		c.PageInfo.EndCursor = &c.Edges[l-1].Cursor
+	}
+	if c.TotalCount == 0 {
+		c.TotalCount = len(nodes)
+	}
+}
+
+// ChangeLogEntryPaginateOption enables pagination customization.
+type ChangeLogEntryPaginateOption func(*changelogentryPager) error
+
+// WithChangeLogEntryOrder configures pagination ordering.
+func WithChangeLogEntryOrder(order []*ChangeLogEntryOrder) ChangeLogEntryPaginateOption {
+	return func(pager *changelogentryPager) error {
+		for _, o := range order {
+			if err := o.Direction.Validate(); err != nil {
+				return err
+			}
+		}
+		pager.order = append(pager.order, order...)
+		return nil
+	}
+}
+
+// WithChangeLogEntryFilter configures pagination filter.
+func WithChangeLogEntryFilter(filter func(*ChangeLogEntryQuery) (*ChangeLogEntryQuery, error)) ChangeLogEntryPaginateOption {
+	return func(pager *changelogentryPager) error {
+		if filter == nil {
+			return errors.New("ChangeLogEntryQuery filter cannot be nil")
+		}
+		pager.filter = filter
+		return nil
+	}
+}
+
+type changelogentryPager struct {
+	reverse bool
+	order   []*ChangeLogEntryOrder
+	filter  func(*ChangeLogEntryQuery) (*ChangeLogEntryQuery, error)
+}
+
+func newChangeLogEntryPager(opts []ChangeLogEntryPaginateOption, reverse bool) (*changelogentryPager, error) {
+	pager := &changelogentryPager{reverse: reverse}
+	for _, opt := range opts {
+		if err := opt(pager); err != nil {
+			return nil, err
+		}
+	}
+	for i, o := range pager.order {
+		if i > 0 && o.Field == pager.order[i-1].Field {
+			return nil, fmt.Errorf("duplicate order direction %q", o.Direction)
+		}
+	}
+	return pager, nil
+}
+
+func (p *changelogentryPager) applyFilter(query *ChangeLogEntryQuery) (*ChangeLogEntryQuery, error) {
+	if p.filter != nil {
+		return p.filter(query)
+	}
+	return query, nil
+}
+
+func (p *changelogentryPager) toCursor(_m *ChangeLogEntry) Cursor {
+	cs_ := make([]any, 0, len(p.order))
+	for _, o_ := range p.order {
+		cs_ = append(cs_, o_.Field.toCursor(_m).Value)
+	}
+	return Cursor{ID: _m.ID, Value: cs_}
+}
+
+func (p *changelogentryPager) applyCursors(query *ChangeLogEntryQuery, after, before *Cursor) (*ChangeLogEntryQuery, error) {
+	idDirection := entgql.OrderDirectionAsc
+	if p.reverse {
+		idDirection = entgql.OrderDirectionDesc
+	}
+	fields, directions := make([]string, 0, len(p.order)), make([]OrderDirection, 0, len(p.order))
+	for _, o := range p.order {
+		fields = append(fields, o.Field.column)
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		directions = append(directions, direction)
+	}
+	predicates, err := entgql.MultiCursorsPredicate(after, before, &entgql.MultiCursorsOptions{
+		FieldID:     DefaultChangeLogEntryOrder.Field.column,
+		DirectionID: idDirection,
+		Fields:      fields,
+		Directions:  directions,
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, predicate := range predicates {
+		query = query.Where(predicate)
+	}
+	return query, nil
+}
+
+func (p *changelogentryPager) applyOrder(query *ChangeLogEntryQuery) *ChangeLogEntryQuery {
+	var defaultOrdered bool
+	for _, o := range p.order {
+		direction := o.Direction
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(o.Field.toTerm(direction.OrderTermOption()))
+		if o.Field.column == DefaultChangeLogEntryOrder.Field.column {
+			defaultOrdered = true
+		}
+		if len(query.ctx.Fields) > 0 {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	if !defaultOrdered {
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		query = query.Order(DefaultChangeLogEntryOrder.Field.toTerm(direction.OrderTermOption()))
+	}
+	return query
+}
+
+func (p *changelogentryPager) orderExpr(query *ChangeLogEntryQuery) sql.Querier {
+	if len(query.ctx.Fields) > 0 {
+		for _, o := range p.order {
+			query.ctx.AppendFieldOnce(o.Field.column)
+		}
+	}
+	return sql.ExprFunc(func(b *sql.Builder) {
+		for _, o := range p.order {
+			direction := o.Direction
+			if p.reverse {
+				direction = direction.Reverse()
+			}
+			b.Ident(o.Field.column).Pad().WriteString(string(direction))
+			b.Comma()
+		}
+		direction := entgql.OrderDirectionAsc
+		if p.reverse {
+			direction = direction.Reverse()
+		}
+		b.Ident(DefaultChangeLogEntryOrder.Field.column).Pad().WriteString(string(direction))
+	})
+}
+
+// Paginate executes the query and returns a relay based cursor connection to ChangeLogEntry.
+func (_m *ChangeLogEntryQuery) Paginate(
+	ctx context.Context, after *Cursor, first *int,
+	before *Cursor, last *int, opts ...ChangeLogEntryPaginateOption,
+) (*ChangeLogEntryConnection, error) {
+	if err := validateFirstLast(first, last); err != nil {
+		return nil, err
+	}
+	pager, err := newChangeLogEntryPager(opts, last != nil)
+	if err != nil {
+		return nil, err
+	}
+	if _m, err = pager.applyFilter(_m); err != nil {
+		return nil, err
+	}
+	conn := &ChangeLogEntryConnection{Edges: []*ChangeLogEntryEdge{}}
+	ignoredEdges := !hasCollectedField(ctx, edgesField)
+	if hasCollectedField(ctx, totalCountField) || hasCollectedField(ctx, pageInfoField) {
+		hasPagination := after != nil || first != nil || before != nil || last != nil
+		if hasPagination || ignoredEdges {
+			c := _m.Clone()
+			c.ctx.Fields = nil
+			if conn.TotalCount, err = c.Count(ctx); err != nil {
+				return nil, err
+			}
+			conn.PageInfo.HasNextPage = first != nil && conn.TotalCount > 0
+			conn.PageInfo.HasPreviousPage = last != nil && conn.TotalCount > 0
+		}
+	}
+	if ignoredEdges || (first != nil && *first == 0) || (last != nil && *last == 0) {
+		return conn, nil
+	}
+	if _m, err = pager.applyCursors(_m, after, before); err != nil {
+		return nil, err
+	}
+	limit := paginateLimit(first, last)
+	if limit != 0 {
+		_m.Limit(limit)
+	}
+	if field := collectedField(ctx, edgesField, nodeField); field != nil {
+		if err := _m.collectField(ctx, limit == 1, graphql.GetOperationContext(ctx), *field, []string{edgesField, nodeField}); err != nil {
+			return nil, err
+		}
+	}
+	_m = pager.applyOrder(_m)
+	nodes, err := _m.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	conn.build(nodes, pager, after, first, before, last)
+	return conn, nil
+}
+
+var (
+	// ChangeLogEntryOrderFieldAt orders ChangeLogEntry by at.
+	ChangeLogEntryOrderFieldAt = &ChangeLogEntryOrderField{
+		Value: func(_m *ChangeLogEntry) (ent.Value, error) {
+			return _m.At, nil
+		},
+		column: changelogentry.FieldAt,
+		toTerm: changelogentry.ByAt,
+		toCursor: func(_m *ChangeLogEntry) Cursor {
+			return Cursor{
+				ID:    _m.ID,
+				Value: _m.At,
+			}
+		},
+	}
+)
+
+// String implement fmt.Stringer interface.
+func (f ChangeLogEntryOrderField) String() string {
+	var str string
+	switch f.column {
+	case ChangeLogEntryOrderFieldAt.column:
+		str = "AT"
+	}
+	return str
+}
+
+// MarshalGQL implements graphql.Marshaler interface.
+func (f ChangeLogEntryOrderField) MarshalGQL(w io.Writer) {
+	io.WriteString(w, strconv.Quote(f.String()))
+}
+
+// UnmarshalGQL implements graphql.Unmarshaler interface.
+func (f *ChangeLogEntryOrderField) UnmarshalGQL(v interface{}) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("ChangeLogEntryOrderField %T must be a string", v)
+	}
+	switch str {
+	case "AT":
+		*f = *ChangeLogEntryOrderFieldAt
+	default:
+		return fmt.Errorf("%s is not a valid ChangeLogEntryOrderField", str)
+	}
+	return nil
+}
+
+// ChangeLogEntryOrderField defines the ordering field of ChangeLogEntry.
+type ChangeLogEntryOrderField struct {
+	// Value extracts the ordering value from the given ChangeLogEntry.
+	Value    func(*ChangeLogEntry) (ent.Value, error)
+	column   string // field or computed.
+	toTerm   func(...sql.OrderTermOption) changelogentry.OrderOption
+	toCursor func(*ChangeLogEntry) Cursor
+}
+
+// ChangeLogEntryOrder defines the ordering of ChangeLogEntry.
+type ChangeLogEntryOrder struct {
+	Direction OrderDirection            `json:"direction"`
+	Field     *ChangeLogEntryOrderField `json:"field"`
+}
+
+// DefaultChangeLogEntryOrder is the default ordering of ChangeLogEntry.
+var DefaultChangeLogEntryOrder = &ChangeLogEntryOrder{
+	Direction: entgql.OrderDirectionAsc,
+	Field: &ChangeLogEntryOrderField{
+		Value: func(_m *ChangeLogEntry) (ent.Value, error) {
+			return _m.ID, nil
+		},
+		column: changelogentry.FieldID,
+		toTerm: changelogentry.ByID,
+		toCursor: func(_m *ChangeLogEntry) Cursor {
+			return Cursor{ID: _m.ID}
+		},
+	},
+}
+
+// ToEdge converts ChangeLogEntry into ChangeLogEntryEdge.
+func (_m *ChangeLogEntry) ToEdge(order *ChangeLogEntryOrder) *ChangeLogEntryEdge {
+	if order == nil {
+		order = DefaultChangeLogEntryOrder
+	}
+	return &ChangeLogEntryEdge{
 		Node:   _m,
 		Cursor: order.Field.toCursor(_m),
 	}
@@ -9491,20 +9824,6 @@ var (
 			}
 		},
 	}
-	// UserOrderFieldEmail orders User by email.
-	UserOrderFieldEmail = &UserOrderField{
-		Value: func(_m *User) (ent.Value, error) {
-			return _m.Email, nil
-		},
-		column: user.FieldEmail,
-		toTerm: user.ByEmail,
-		toCursor: func(_m *User) Cursor {
-			return Cursor{
-				ID:    _m.ID,
-				Value: _m.Email,
-			}
-		},
-	}
 	// UserOrderFieldRole orders User by role.
 	UserOrderFieldRole = &UserOrderField{
 		Value: func(_m *User) (ent.Value, error) {
@@ -9531,8 +9850,6 @@ func (f UserOrderField) String() string {
 		str = "UPDATED_AT"
 	case UserOrderFieldName.column:
 		str = "NAME"
-	case UserOrderFieldEmail.column:
-		str = "EMAIL"
 	case UserOrderFieldRole.column:
 		str = "ROLE"
 	}
@@ -9557,8 +9874,6 @@ func (f *UserOrderField) UnmarshalGQL(v interface{}) error {
 		*f = *UserOrderFieldUpdatedAt
 	case "NAME":
 		*f = *UserOrderFieldName
-	case "EMAIL":
-		*f = *UserOrderFieldEmail
 	case "ROLE":
 		*f = *UserOrderFieldRole
 	default:

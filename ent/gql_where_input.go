@@ -10,6 +10,7 @@ import (
 	"coopdesk/ent/articlemention"
 	"coopdesk/ent/articlesource"
 	"coopdesk/ent/articletopic"
+	"coopdesk/ent/changelogentry"
 	"coopdesk/ent/contact"
 	"coopdesk/ent/country"
 	"coopdesk/ent/countrygroup"
@@ -3004,6 +3005,436 @@ func (i *ArticleTopicWhereInput) P() (predicate.ArticleTopic, error) {
 		return predicates[0], nil
 	default:
 		return articletopic.And(predicates...), nil
+	}
+}
+
+// ChangeLogEntryWhereInput represents a where input for filtering ChangeLogEntry queries.
+type ChangeLogEntryWhereInput struct {
+	Predicates []predicate.ChangeLogEntry  `json:"-"`
+	Not        *ChangeLogEntryWhereInput   `json:"not,omitempty"`
+	Or         []*ChangeLogEntryWhereInput `json:"or,omitempty"`
+	And        []*ChangeLogEntryWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *int  `json:"id,omitempty"`
+	IDNEQ   *int  `json:"idNEQ,omitempty"`
+	IDIn    []int `json:"idIn,omitempty"`
+	IDNotIn []int `json:"idNotIn,omitempty"`
+	IDGT    *int  `json:"idGT,omitempty"`
+	IDGTE   *int  `json:"idGTE,omitempty"`
+	IDLT    *int  `json:"idLT,omitempty"`
+	IDLTE   *int  `json:"idLTE,omitempty"`
+
+	// "at" field predicates.
+	At      *time.Time  `json:"at,omitempty"`
+	AtNEQ   *time.Time  `json:"atNEQ,omitempty"`
+	AtIn    []time.Time `json:"atIn,omitempty"`
+	AtNotIn []time.Time `json:"atNotIn,omitempty"`
+	AtGT    *time.Time  `json:"atGT,omitempty"`
+	AtGTE   *time.Time  `json:"atGTE,omitempty"`
+	AtLT    *time.Time  `json:"atLT,omitempty"`
+	AtLTE   *time.Time  `json:"atLTE,omitempty"`
+
+	// "action" field predicates.
+	Action      *changelogentry.Action  `json:"action,omitempty"`
+	ActionNEQ   *changelogentry.Action  `json:"actionNEQ,omitempty"`
+	ActionIn    []changelogentry.Action `json:"actionIn,omitempty"`
+	ActionNotIn []changelogentry.Action `json:"actionNotIn,omitempty"`
+
+	// "entity_type" field predicates.
+	EntityType             *string  `json:"entityType,omitempty"`
+	EntityTypeNEQ          *string  `json:"entityTypeNEQ,omitempty"`
+	EntityTypeIn           []string `json:"entityTypeIn,omitempty"`
+	EntityTypeNotIn        []string `json:"entityTypeNotIn,omitempty"`
+	EntityTypeGT           *string  `json:"entityTypeGT,omitempty"`
+	EntityTypeGTE          *string  `json:"entityTypeGTE,omitempty"`
+	EntityTypeLT           *string  `json:"entityTypeLT,omitempty"`
+	EntityTypeLTE          *string  `json:"entityTypeLTE,omitempty"`
+	EntityTypeContains     *string  `json:"entityTypeContains,omitempty"`
+	EntityTypeHasPrefix    *string  `json:"entityTypeHasPrefix,omitempty"`
+	EntityTypeHasSuffix    *string  `json:"entityTypeHasSuffix,omitempty"`
+	EntityTypeEqualFold    *string  `json:"entityTypeEqualFold,omitempty"`
+	EntityTypeContainsFold *string  `json:"entityTypeContainsFold,omitempty"`
+
+	// "entity_id" field predicates.
+	EntityID      *int  `json:"entityID,omitempty"`
+	EntityIDNEQ   *int  `json:"entityIDNEQ,omitempty"`
+	EntityIDIn    []int `json:"entityIDIn,omitempty"`
+	EntityIDNotIn []int `json:"entityIDNotIn,omitempty"`
+	EntityIDGT    *int  `json:"entityIDGT,omitempty"`
+	EntityIDGTE   *int  `json:"entityIDGTE,omitempty"`
+	EntityIDLT    *int  `json:"entityIDLT,omitempty"`
+	EntityIDLTE   *int  `json:"entityIDLTE,omitempty"`
+
+	// "label" field predicates.
+	Label             *string  `json:"label,omitempty"`
+	LabelNEQ          *string  `json:"labelNEQ,omitempty"`
+	LabelIn           []string `json:"labelIn,omitempty"`
+	LabelNotIn        []string `json:"labelNotIn,omitempty"`
+	LabelGT           *string  `json:"labelGT,omitempty"`
+	LabelGTE          *string  `json:"labelGTE,omitempty"`
+	LabelLT           *string  `json:"labelLT,omitempty"`
+	LabelLTE          *string  `json:"labelLTE,omitempty"`
+	LabelContains     *string  `json:"labelContains,omitempty"`
+	LabelHasPrefix    *string  `json:"labelHasPrefix,omitempty"`
+	LabelHasSuffix    *string  `json:"labelHasSuffix,omitempty"`
+	LabelIsNil        bool     `json:"labelIsNil,omitempty"`
+	LabelNotNil       bool     `json:"labelNotNil,omitempty"`
+	LabelEqualFold    *string  `json:"labelEqualFold,omitempty"`
+	LabelContainsFold *string  `json:"labelContainsFold,omitempty"`
+
+	// "actor_id" field predicates.
+	ActorID       *int  `json:"actorID,omitempty"`
+	ActorIDNEQ    *int  `json:"actorIDNEQ,omitempty"`
+	ActorIDIn     []int `json:"actorIDIn,omitempty"`
+	ActorIDNotIn  []int `json:"actorIDNotIn,omitempty"`
+	ActorIDGT     *int  `json:"actorIDGT,omitempty"`
+	ActorIDGTE    *int  `json:"actorIDGTE,omitempty"`
+	ActorIDLT     *int  `json:"actorIDLT,omitempty"`
+	ActorIDLTE    *int  `json:"actorIDLTE,omitempty"`
+	ActorIDIsNil  bool  `json:"actorIDIsNil,omitempty"`
+	ActorIDNotNil bool  `json:"actorIDNotNil,omitempty"`
+
+	// "actor_name" field predicates.
+	ActorName             *string  `json:"actorName,omitempty"`
+	ActorNameNEQ          *string  `json:"actorNameNEQ,omitempty"`
+	ActorNameIn           []string `json:"actorNameIn,omitempty"`
+	ActorNameNotIn        []string `json:"actorNameNotIn,omitempty"`
+	ActorNameGT           *string  `json:"actorNameGT,omitempty"`
+	ActorNameGTE          *string  `json:"actorNameGTE,omitempty"`
+	ActorNameLT           *string  `json:"actorNameLT,omitempty"`
+	ActorNameLTE          *string  `json:"actorNameLTE,omitempty"`
+	ActorNameContains     *string  `json:"actorNameContains,omitempty"`
+	ActorNameHasPrefix    *string  `json:"actorNameHasPrefix,omitempty"`
+	ActorNameHasSuffix    *string  `json:"actorNameHasSuffix,omitempty"`
+	ActorNameIsNil        bool     `json:"actorNameIsNil,omitempty"`
+	ActorNameNotNil       bool     `json:"actorNameNotNil,omitempty"`
+	ActorNameEqualFold    *string  `json:"actorNameEqualFold,omitempty"`
+	ActorNameContainsFold *string  `json:"actorNameContainsFold,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *ChangeLogEntryWhereInput) AddPredicates(predicates ...predicate.ChangeLogEntry) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the ChangeLogEntryWhereInput filter on the ChangeLogEntryQuery builder.
+func (i *ChangeLogEntryWhereInput) Filter(q *ChangeLogEntryQuery) (*ChangeLogEntryQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyChangeLogEntryWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyChangeLogEntryWhereInput is returned in case the ChangeLogEntryWhereInput is empty.
+var ErrEmptyChangeLogEntryWhereInput = errors.New("ent: empty predicate ChangeLogEntryWhereInput")
+
+// P returns a predicate for filtering changelogentries.
+// An error is returned if the input is empty or invalid.
+func (i *ChangeLogEntryWhereInput) P() (predicate.ChangeLogEntry, error) {
+	var predicates []predicate.ChangeLogEntry
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, changelogentry.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.ChangeLogEntry, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, changelogentry.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.ChangeLogEntry, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, changelogentry.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, changelogentry.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, changelogentry.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, changelogentry.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, changelogentry.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, changelogentry.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, changelogentry.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, changelogentry.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, changelogentry.IDLTE(*i.IDLTE))
+	}
+	if i.At != nil {
+		predicates = append(predicates, changelogentry.AtEQ(*i.At))
+	}
+	if i.AtNEQ != nil {
+		predicates = append(predicates, changelogentry.AtNEQ(*i.AtNEQ))
+	}
+	if len(i.AtIn) > 0 {
+		predicates = append(predicates, changelogentry.AtIn(i.AtIn...))
+	}
+	if len(i.AtNotIn) > 0 {
+		predicates = append(predicates, changelogentry.AtNotIn(i.AtNotIn...))
+	}
+	if i.AtGT != nil {
+		predicates = append(predicates, changelogentry.AtGT(*i.AtGT))
+	}
+	if i.AtGTE != nil {
+		predicates = append(predicates, changelogentry.AtGTE(*i.AtGTE))
+	}
+	if i.AtLT != nil {
+		predicates = append(predicates, changelogentry.AtLT(*i.AtLT))
+	}
+	if i.AtLTE != nil {
+		predicates = append(predicates, changelogentry.AtLTE(*i.AtLTE))
+	}
+	if i.Action != nil {
+		predicates = append(predicates, changelogentry.ActionEQ(*i.Action))
+	}
+	if i.ActionNEQ != nil {
+		predicates = append(predicates, changelogentry.ActionNEQ(*i.ActionNEQ))
+	}
+	if len(i.ActionIn) > 0 {
+		predicates = append(predicates, changelogentry.ActionIn(i.ActionIn...))
+	}
+	if len(i.ActionNotIn) > 0 {
+		predicates = append(predicates, changelogentry.ActionNotIn(i.ActionNotIn...))
+	}
+	if i.EntityType != nil {
+		predicates = append(predicates, changelogentry.EntityTypeEQ(*i.EntityType))
+	}
+	if i.EntityTypeNEQ != nil {
+		predicates = append(predicates, changelogentry.EntityTypeNEQ(*i.EntityTypeNEQ))
+	}
+	if len(i.EntityTypeIn) > 0 {
+		predicates = append(predicates, changelogentry.EntityTypeIn(i.EntityTypeIn...))
+	}
+	if len(i.EntityTypeNotIn) > 0 {
+		predicates = append(predicates, changelogentry.EntityTypeNotIn(i.EntityTypeNotIn...))
+	}
+	if i.EntityTypeGT != nil {
+		predicates = append(predicates, changelogentry.EntityTypeGT(*i.EntityTypeGT))
+	}
+	if i.EntityTypeGTE != nil {
+		predicates = append(predicates, changelogentry.EntityTypeGTE(*i.EntityTypeGTE))
+	}
+	if i.EntityTypeLT != nil {
+		predicates = append(predicates, changelogentry.EntityTypeLT(*i.EntityTypeLT))
+	}
+	if i.EntityTypeLTE != nil {
+		predicates = append(predicates, changelogentry.EntityTypeLTE(*i.EntityTypeLTE))
+	}
+	if i.EntityTypeContains != nil {
+		predicates = append(predicates, changelogentry.EntityTypeContains(*i.EntityTypeContains))
+	}
+	if i.EntityTypeHasPrefix != nil {
+		predicates = append(predicates, changelogentry.EntityTypeHasPrefix(*i.EntityTypeHasPrefix))
+	}
+	if i.EntityTypeHasSuffix != nil {
+		predicates = append(predicates, changelogentry.EntityTypeHasSuffix(*i.EntityTypeHasSuffix))
+	}
+	if i.EntityTypeEqualFold != nil {
+		predicates = append(predicates, changelogentry.EntityTypeEqualFold(*i.EntityTypeEqualFold))
+	}
+	if i.EntityTypeContainsFold != nil {
+		predicates = append(predicates, changelogentry.EntityTypeContainsFold(*i.EntityTypeContainsFold))
+	}
+	if i.EntityID != nil {
+		predicates = append(predicates, changelogentry.EntityIDEQ(*i.EntityID))
+	}
+	if i.EntityIDNEQ != nil {
+		predicates = append(predicates, changelogentry.EntityIDNEQ(*i.EntityIDNEQ))
+	}
+	if len(i.EntityIDIn) > 0 {
+		predicates = append(predicates, changelogentry.EntityIDIn(i.EntityIDIn...))
+	}
+	if len(i.EntityIDNotIn) > 0 {
+		predicates = append(predicates, changelogentry.EntityIDNotIn(i.EntityIDNotIn...))
+	}
+	if i.EntityIDGT != nil {
+		predicates = append(predicates, changelogentry.EntityIDGT(*i.EntityIDGT))
+	}
+	if i.EntityIDGTE != nil {
+		predicates = append(predicates, changelogentry.EntityIDGTE(*i.EntityIDGTE))
+	}
+	if i.EntityIDLT != nil {
+		predicates = append(predicates, changelogentry.EntityIDLT(*i.EntityIDLT))
+	}
+	if i.EntityIDLTE != nil {
+		predicates = append(predicates, changelogentry.EntityIDLTE(*i.EntityIDLTE))
+	}
+	if i.Label != nil {
+		predicates = append(predicates, changelogentry.LabelEQ(*i.Label))
+	}
+	if i.LabelNEQ != nil {
+		predicates = append(predicates, changelogentry.LabelNEQ(*i.LabelNEQ))
+	}
+	if len(i.LabelIn) > 0 {
+		predicates = append(predicates, changelogentry.LabelIn(i.LabelIn...))
+	}
+	if len(i.LabelNotIn) > 0 {
+		predicates = append(predicates, changelogentry.LabelNotIn(i.LabelNotIn...))
+	}
+	if i.LabelGT != nil {
+		predicates = append(predicates, changelogentry.LabelGT(*i.LabelGT))
+	}
+	if i.LabelGTE != nil {
+		predicates = append(predicates, changelogentry.LabelGTE(*i.LabelGTE))
+	}
+	if i.LabelLT != nil {
+		predicates = append(predicates, changelogentry.LabelLT(*i.LabelLT))
+	}
+	if i.LabelLTE != nil {
+		predicates = append(predicates, changelogentry.LabelLTE(*i.LabelLTE))
+	}
+	if i.LabelContains != nil {
+		predicates = append(predicates, changelogentry.LabelContains(*i.LabelContains))
+	}
+	if i.LabelHasPrefix != nil {
+		predicates = append(predicates, changelogentry.LabelHasPrefix(*i.LabelHasPrefix))
+	}
+	if i.LabelHasSuffix != nil {
+		predicates = append(predicates, changelogentry.LabelHasSuffix(*i.LabelHasSuffix))
+	}
+	if i.LabelIsNil {
+		predicates = append(predicates, changelogentry.LabelIsNil())
+	}
+	if i.LabelNotNil {
+		predicates = append(predicates, changelogentry.LabelNotNil())
+	}
+	if i.LabelEqualFold != nil {
+		predicates = append(predicates, changelogentry.LabelEqualFold(*i.LabelEqualFold))
+	}
+	if i.LabelContainsFold != nil {
+		predicates = append(predicates, changelogentry.LabelContainsFold(*i.LabelContainsFold))
+	}
+	if i.ActorID != nil {
+		predicates = append(predicates, changelogentry.ActorIDEQ(*i.ActorID))
+	}
+	if i.ActorIDNEQ != nil {
+		predicates = append(predicates, changelogentry.ActorIDNEQ(*i.ActorIDNEQ))
+	}
+	if len(i.ActorIDIn) > 0 {
+		predicates = append(predicates, changelogentry.ActorIDIn(i.ActorIDIn...))
+	}
+	if len(i.ActorIDNotIn) > 0 {
+		predicates = append(predicates, changelogentry.ActorIDNotIn(i.ActorIDNotIn...))
+	}
+	if i.ActorIDGT != nil {
+		predicates = append(predicates, changelogentry.ActorIDGT(*i.ActorIDGT))
+	}
+	if i.ActorIDGTE != nil {
+		predicates = append(predicates, changelogentry.ActorIDGTE(*i.ActorIDGTE))
+	}
+	if i.ActorIDLT != nil {
+		predicates = append(predicates, changelogentry.ActorIDLT(*i.ActorIDLT))
+	}
+	if i.ActorIDLTE != nil {
+		predicates = append(predicates, changelogentry.ActorIDLTE(*i.ActorIDLTE))
+	}
+	if i.ActorIDIsNil {
+		predicates = append(predicates, changelogentry.ActorIDIsNil())
+	}
+	if i.ActorIDNotNil {
+		predicates = append(predicates, changelogentry.ActorIDNotNil())
+	}
+	if i.ActorName != nil {
+		predicates = append(predicates, changelogentry.ActorNameEQ(*i.ActorName))
+	}
+	if i.ActorNameNEQ != nil {
+		predicates = append(predicates, changelogentry.ActorNameNEQ(*i.ActorNameNEQ))
+	}
+	if len(i.ActorNameIn) > 0 {
+		predicates = append(predicates, changelogentry.ActorNameIn(i.ActorNameIn...))
+	}
+	if len(i.ActorNameNotIn) > 0 {
+		predicates = append(predicates, changelogentry.ActorNameNotIn(i.ActorNameNotIn...))
+	}
+	if i.ActorNameGT != nil {
+		predicates = append(predicates, changelogentry.ActorNameGT(*i.ActorNameGT))
+	}
+	if i.ActorNameGTE != nil {
+		predicates = append(predicates, changelogentry.ActorNameGTE(*i.ActorNameGTE))
+	}
+	if i.ActorNameLT != nil {
+		predicates = append(predicates, changelogentry.ActorNameLT(*i.ActorNameLT))
+	}
+	if i.ActorNameLTE != nil {
+		predicates = append(predicates, changelogentry.ActorNameLTE(*i.ActorNameLTE))
+	}
+	if i.ActorNameContains != nil {
+		predicates = append(predicates, changelogentry.ActorNameContains(*i.ActorNameContains))
+	}
+	if i.ActorNameHasPrefix != nil {
+		predicates = append(predicates, changelogentry.ActorNameHasPrefix(*i.ActorNameHasPrefix))
+	}
+	if i.ActorNameHasSuffix != nil {
+		predicates = append(predicates, changelogentry.ActorNameHasSuffix(*i.ActorNameHasSuffix))
+	}
+	if i.ActorNameIsNil {
+		predicates = append(predicates, changelogentry.ActorNameIsNil())
+	}
+	if i.ActorNameNotNil {
+		predicates = append(predicates, changelogentry.ActorNameNotNil())
+	}
+	if i.ActorNameEqualFold != nil {
+		predicates = append(predicates, changelogentry.ActorNameEqualFold(*i.ActorNameEqualFold))
+	}
+	if i.ActorNameContainsFold != nil {
+		predicates = append(predicates, changelogentry.ActorNameContainsFold(*i.ActorNameContainsFold))
+	}
+
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyChangeLogEntryWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return changelogentry.And(predicates...), nil
 	}
 }
 
@@ -6951,6 +7382,10 @@ type FeedWhereInput struct {
 	// "sources" edge predicates.
 	HasSources     *bool                      `json:"hasSources,omitempty"`
 	HasSourcesWith []*ArticleSourceWhereInput `json:"hasSourcesWith,omitempty"`
+
+	// "articles" edge predicates.
+	HasArticles     *bool                `json:"hasArticles,omitempty"`
+	HasArticlesWith []*ArticleWhereInput `json:"hasArticlesWith,omitempty"`
 }
 
 // AddPredicates adds custom predicates to the where input to be used during the filtering phase.
@@ -7528,6 +7963,24 @@ func (i *FeedWhereInput) P() (predicate.Feed, error) {
 			with = append(with, p)
 		}
 		predicates = append(predicates, feed.HasSourcesWith(with...))
+	}
+	if i.HasArticles != nil {
+		p := feed.HasArticles()
+		if !*i.HasArticles {
+			p = feed.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasArticlesWith) > 0 {
+		with := make([]predicate.Article, 0, len(i.HasArticlesWith))
+		for _, w := range i.HasArticlesWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasArticlesWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, feed.HasArticlesWith(with...))
 	}
 	switch len(predicates) {
 	case 0:
@@ -12417,23 +12870,6 @@ type UserWhereInput struct {
 	NameEqualFold    *string  `json:"nameEqualFold,omitempty"`
 	NameContainsFold *string  `json:"nameContainsFold,omitempty"`
 
-	// "email" field predicates.
-	Email             *string  `json:"email,omitempty"`
-	EmailNEQ          *string  `json:"emailNEQ,omitempty"`
-	EmailIn           []string `json:"emailIn,omitempty"`
-	EmailNotIn        []string `json:"emailNotIn,omitempty"`
-	EmailGT           *string  `json:"emailGT,omitempty"`
-	EmailGTE          *string  `json:"emailGTE,omitempty"`
-	EmailLT           *string  `json:"emailLT,omitempty"`
-	EmailLTE          *string  `json:"emailLTE,omitempty"`
-	EmailContains     *string  `json:"emailContains,omitempty"`
-	EmailHasPrefix    *string  `json:"emailHasPrefix,omitempty"`
-	EmailHasSuffix    *string  `json:"emailHasSuffix,omitempty"`
-	EmailIsNil        bool     `json:"emailIsNil,omitempty"`
-	EmailNotNil       bool     `json:"emailNotNil,omitempty"`
-	EmailEqualFold    *string  `json:"emailEqualFold,omitempty"`
-	EmailContainsFold *string  `json:"emailContainsFold,omitempty"`
-
 	// "role" field predicates.
 	Role      *user.Role  `json:"role,omitempty"`
 	RoleNEQ   *user.Role  `json:"roleNEQ,omitempty"`
@@ -12642,51 +13078,6 @@ func (i *UserWhereInput) P() (predicate.User, error) {
 	}
 	if i.NameContainsFold != nil {
 		predicates = append(predicates, user.NameContainsFold(*i.NameContainsFold))
-	}
-	if i.Email != nil {
-		predicates = append(predicates, user.EmailEQ(*i.Email))
-	}
-	if i.EmailNEQ != nil {
-		predicates = append(predicates, user.EmailNEQ(*i.EmailNEQ))
-	}
-	if len(i.EmailIn) > 0 {
-		predicates = append(predicates, user.EmailIn(i.EmailIn...))
-	}
-	if len(i.EmailNotIn) > 0 {
-		predicates = append(predicates, user.EmailNotIn(i.EmailNotIn...))
-	}
-	if i.EmailGT != nil {
-		predicates = append(predicates, user.EmailGT(*i.EmailGT))
-	}
-	if i.EmailGTE != nil {
-		predicates = append(predicates, user.EmailGTE(*i.EmailGTE))
-	}
-	if i.EmailLT != nil {
-		predicates = append(predicates, user.EmailLT(*i.EmailLT))
-	}
-	if i.EmailLTE != nil {
-		predicates = append(predicates, user.EmailLTE(*i.EmailLTE))
-	}
-	if i.EmailContains != nil {
-		predicates = append(predicates, user.EmailContains(*i.EmailContains))
-	}
-	if i.EmailHasPrefix != nil {
-		predicates = append(predicates, user.EmailHasPrefix(*i.EmailHasPrefix))
-	}
-	if i.EmailHasSuffix != nil {
-		predicates = append(predicates, user.EmailHasSuffix(*i.EmailHasSuffix))
-	}
-	if i.EmailIsNil {
-		predicates = append(predicates, user.EmailIsNil())
-	}
-	if i.EmailNotNil {
-		predicates = append(predicates, user.EmailNotNil())
-	}
-	if i.EmailEqualFold != nil {
-		predicates = append(predicates, user.EmailEqualFold(*i.EmailEqualFold))
-	}
-	if i.EmailContainsFold != nil {
-		predicates = append(predicates, user.EmailContainsFold(*i.EmailContainsFold))
 	}
 	if i.Role != nil {
 		predicates = append(predicates, user.RoleEQ(*i.Role))

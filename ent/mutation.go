@@ -11,10 +11,12 @@ import (
 	"coopdesk/ent/articlemention"
 	"coopdesk/ent/articlesource"
 	"coopdesk/ent/articletopic"
+	"coopdesk/ent/changelogentry"
 	"coopdesk/ent/contact"
 	"coopdesk/ent/country"
 	"coopdesk/ent/countrygroup"
 	"coopdesk/ent/digest"
+	"coopdesk/ent/digestdelivery"
 	"coopdesk/ent/digestsubscription"
 	"coopdesk/ent/dossier"
 	"coopdesk/ent/dossierevent"
@@ -56,10 +58,12 @@ const (
 	TypeArticleMention       = "ArticleMention"
 	TypeArticleSource        = "ArticleSource"
 	TypeArticleTopic         = "ArticleTopic"
+	TypeChangeLogEntry       = "ChangeLogEntry"
 	TypeContact              = "Contact"
 	TypeCountry              = "Country"
 	TypeCountryGroup         = "CountryGroup"
 	TypeDigest               = "Digest"
+	TypeDigestDelivery       = "DigestDelivery"
 	TypeDigestSubscription   = "DigestSubscription"
 	TypeDossier              = "Dossier"
 	TypeDossierEvent         = "DossierEvent"
@@ -6845,6 +6849,859 @@ func (m *ArticleTopicMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown ArticleTopic edge %s", name)
 }
 
+// ChangeLogEntryMutation represents an operation that mutates the ChangeLogEntry nodes in the graph.
+type ChangeLogEntryMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	at            *time.Time
+	action        *changelogentry.Action
+	entity_type   *string
+	entity_id     *int
+	addentity_id  *int
+	label         *string
+	changes       *map[string]interface{}
+	actor_id      *int
+	addactor_id   *int
+	actor_name    *string
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*ChangeLogEntry, error)
+	predicates    []predicate.ChangeLogEntry
+}
+
+var _ ent.Mutation = (*ChangeLogEntryMutation)(nil)
+
+// changelogentryOption allows management of the mutation configuration using functional options.
+type changelogentryOption func(*ChangeLogEntryMutation)
+
+// newChangeLogEntryMutation creates new mutation for the ChangeLogEntry entity.
+func newChangeLogEntryMutation(c config, op Op, opts ...changelogentryOption) *ChangeLogEntryMutation {
+	m := &ChangeLogEntryMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeChangeLogEntry,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withChangeLogEntryID sets the ID field of the mutation.
+func withChangeLogEntryID(id int) changelogentryOption {
+	return func(m *ChangeLogEntryMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *ChangeLogEntry
+		)
+		m.oldValue = func(ctx context.Context) (*ChangeLogEntry, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().ChangeLogEntry.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withChangeLogEntry sets the old ChangeLogEntry of the mutation.
+func withChangeLogEntry(node *ChangeLogEntry) changelogentryOption {
+	return func(m *ChangeLogEntryMutation) {
+		m.oldValue = func(context.Context) (*ChangeLogEntry, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m ChangeLogEntryMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m ChangeLogEntryMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *ChangeLogEntryMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *ChangeLogEntryMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().ChangeLogEntry.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetAt sets the "at" field.
+func (m *ChangeLogEntryMutation) SetAt(t time.Time) {
+	m.at = &t
+}
+
+// At returns the value of the "at" field in the mutation.
+func (m *ChangeLogEntryMutation) At() (r time.Time, exists bool) {
+	v := m.at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAt returns the old "at" field's value of the ChangeLogEntry entity.
+// If the ChangeLogEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ChangeLogEntryMutation) OldAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAt: %w", err)
+	}
+	return oldValue.At, nil
+}
+
+// ResetAt resets all changes to the "at" field.
+func (m *ChangeLogEntryMutation) ResetAt() {
+	m.at = nil
+}
+
+// SetAction sets the "action" field.
+func (m *ChangeLogEntryMutation) SetAction(c changelogentry.Action) {
+	m.action = &c
+}
+
+// Action returns the value of the "action" field in the mutation.
+func (m *ChangeLogEntryMutation) Action() (r changelogentry.Action, exists bool) {
+	v := m.action
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAction returns the old "action" field's value of the ChangeLogEntry entity.
+// If the ChangeLogEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ChangeLogEntryMutation) OldAction(ctx context.Context) (v changelogentry.Action, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAction is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAction requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAction: %w", err)
+	}
+	return oldValue.Action, nil
+}
+
+// ResetAction resets all changes to the "action" field.
+func (m *ChangeLogEntryMutation) ResetAction() {
+	m.action = nil
+}
+
+// SetEntityType sets the "entity_type" field.
+func (m *ChangeLogEntryMutation) SetEntityType(s string) {
+	m.entity_type = &s
+}
+
+// EntityType returns the value of the "entity_type" field in the mutation.
+func (m *ChangeLogEntryMutation) EntityType() (r string, exists bool) {
+	v := m.entity_type
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEntityType returns the old "entity_type" field's value of the ChangeLogEntry entity.
+// If the ChangeLogEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ChangeLogEntryMutation) OldEntityType(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEntityType is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEntityType requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEntityType: %w", err)
+	}
+	return oldValue.EntityType, nil
+}
+
+// ResetEntityType resets all changes to the "entity_type" field.
+func (m *ChangeLogEntryMutation) ResetEntityType() {
+	m.entity_type = nil
+}
+
+// SetEntityID sets the "entity_id" field.
+func (m *ChangeLogEntryMutation) SetEntityID(i int) {
+	m.entity_id = &i
+	m.addentity_id = nil
+}
+
+// EntityID returns the value of the "entity_id" field in the mutation.
+func (m *ChangeLogEntryMutation) EntityID() (r int, exists bool) {
+	v := m.entity_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEntityID returns the old "entity_id" field's value of the ChangeLogEntry entity.
+// If the ChangeLogEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ChangeLogEntryMutation) OldEntityID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEntityID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEntityID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEntityID: %w", err)
+	}
+	return oldValue.EntityID, nil
+}
+
+// AddEntityID adds i to the "entity_id" field.
+func (m *ChangeLogEntryMutation) AddEntityID(i int) {
+	if m.addentity_id != nil {
+		*m.addentity_id += i
+	} else {
+		m.addentity_id = &i
+	}
+}
+
+// AddedEntityID returns the value that was added to the "entity_id" field in this mutation.
+func (m *ChangeLogEntryMutation) AddedEntityID() (r int, exists bool) {
+	v := m.addentity_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetEntityID resets all changes to the "entity_id" field.
+func (m *ChangeLogEntryMutation) ResetEntityID() {
+	m.entity_id = nil
+	m.addentity_id = nil
+}
+
+// SetLabel sets the "label" field.
+func (m *ChangeLogEntryMutation) SetLabel(s string) {
+	m.label = &s
+}
+
+// Label returns the value of the "label" field in the mutation.
+func (m *ChangeLogEntryMutation) Label() (r string, exists bool) {
+	v := m.label
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLabel returns the old "label" field's value of the ChangeLogEntry entity.
+// If the ChangeLogEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ChangeLogEntryMutation) OldLabel(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLabel is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLabel requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLabel: %w", err)
+	}
+	return oldValue.Label, nil
+}
+
+// ClearLabel clears the value of the "label" field.
+func (m *ChangeLogEntryMutation) ClearLabel() {
+	m.label = nil
+	m.clearedFields[changelogentry.FieldLabel] = struct{}{}
+}
+
+// LabelCleared returns if the "label" field was cleared in this mutation.
+func (m *ChangeLogEntryMutation) LabelCleared() bool {
+	_, ok := m.clearedFields[changelogentry.FieldLabel]
+	return ok
+}
+
+// ResetLabel resets all changes to the "label" field.
+func (m *ChangeLogEntryMutation) ResetLabel() {
+	m.label = nil
+	delete(m.clearedFields, changelogentry.FieldLabel)
+}
+
+// SetChanges sets the "changes" field.
+func (m *ChangeLogEntryMutation) SetChanges(value map[string]interface{}) {
+	m.changes = &value
+}
+
+// Changes returns the value of the "changes" field in the mutation.
+func (m *ChangeLogEntryMutation) Changes() (r map[string]interface{}, exists bool) {
+	v := m.changes
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldChanges returns the old "changes" field's value of the ChangeLogEntry entity.
+// If the ChangeLogEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ChangeLogEntryMutation) OldChanges(ctx context.Context) (v map[string]interface{}, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldChanges is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldChanges requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldChanges: %w", err)
+	}
+	return oldValue.Changes, nil
+}
+
+// ClearChanges clears the value of the "changes" field.
+func (m *ChangeLogEntryMutation) ClearChanges() {
+	m.changes = nil
+	m.clearedFields[changelogentry.FieldChanges] = struct{}{}
+}
+
+// ChangesCleared returns if the "changes" field was cleared in this mutation.
+func (m *ChangeLogEntryMutation) ChangesCleared() bool {
+	_, ok := m.clearedFields[changelogentry.FieldChanges]
+	return ok
+}
+
+// ResetChanges resets all changes to the "changes" field.
+func (m *ChangeLogEntryMutation) ResetChanges() {
+	m.changes = nil
+	delete(m.clearedFields, changelogentry.FieldChanges)
+}
+
+// SetActorID sets the "actor_id" field.
+func (m *ChangeLogEntryMutation) SetActorID(i int) {
+	m.actor_id = &i
+	m.addactor_id = nil
+}
+
+// ActorID returns the value of the "actor_id" field in the mutation.
+func (m *ChangeLogEntryMutation) ActorID() (r int, exists bool) {
+	v := m.actor_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldActorID returns the old "actor_id" field's value of the ChangeLogEntry entity.
+// If the ChangeLogEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ChangeLogEntryMutation) OldActorID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldActorID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldActorID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldActorID: %w", err)
+	}
+	return oldValue.ActorID, nil
+}
+
+// AddActorID adds i to the "actor_id" field.
+func (m *ChangeLogEntryMutation) AddActorID(i int) {
+	if m.addactor_id != nil {
+		*m.addactor_id += i
+	} else {
+		m.addactor_id = &i
+	}
+}
+
+// AddedActorID returns the value that was added to the "actor_id" field in this mutation.
+func (m *ChangeLogEntryMutation) AddedActorID() (r int, exists bool) {
+	v := m.addactor_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearActorID clears the value of the "actor_id" field.
+func (m *ChangeLogEntryMutation) ClearActorID() {
+	m.actor_id = nil
+	m.addactor_id = nil
+	m.clearedFields[changelogentry.FieldActorID] = struct{}{}
+}
+
+// ActorIDCleared returns if the "actor_id" field was cleared in this mutation.
+func (m *ChangeLogEntryMutation) ActorIDCleared() bool {
+	_, ok := m.clearedFields[changelogentry.FieldActorID]
+	return ok
+}
+
+// ResetActorID resets all changes to the "actor_id" field.
+func (m *ChangeLogEntryMutation) ResetActorID() {
+	m.actor_id = nil
+	m.addactor_id = nil
+	delete(m.clearedFields, changelogentry.FieldActorID)
+}
+
+// SetActorName sets the "actor_name" field.
+func (m *ChangeLogEntryMutation) SetActorName(s string) {
+	m.actor_name = &s
+}
+
+// ActorName returns the value of the "actor_name" field in the mutation.
+func (m *ChangeLogEntryMutation) ActorName() (r string, exists bool) {
+	v := m.actor_name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldActorName returns the old "actor_name" field's value of the ChangeLogEntry entity.
+// If the ChangeLogEntry object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ChangeLogEntryMutation) OldActorName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldActorName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldActorName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldActorName: %w", err)
+	}
+	return oldValue.ActorName, nil
+}
+
+// ClearActorName clears the value of the "actor_name" field.
+func (m *ChangeLogEntryMutation) ClearActorName() {
+	m.actor_name = nil
+	m.clearedFields[changelogentry.FieldActorName] = struct{}{}
+}
+
+// ActorNameCleared returns if the "actor_name" field was cleared in this mutation.
+func (m *ChangeLogEntryMutation) ActorNameCleared() bool {
+	_, ok := m.clearedFields[changelogentry.FieldActorName]
+	return ok
+}
+
+// ResetActorName resets all changes to the "actor_name" field.
+func (m *ChangeLogEntryMutation) ResetActorName() {
+	m.actor_name = nil
+	delete(m.clearedFields, changelogentry.FieldActorName)
+}
+
+// Where appends a list predicates to the ChangeLogEntryMutation builder.
+func (m *ChangeLogEntryMutation) Where(ps ...predicate.ChangeLogEntry) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the ChangeLogEntryMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *ChangeLogEntryMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.ChangeLogEntry, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *ChangeLogEntryMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *ChangeLogEntryMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (ChangeLogEntry).
+func (m *ChangeLogEntryMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *ChangeLogEntryMutation) Fields() []string {
+	fields := make([]string, 0, 8)
+	if m.at != nil {
+		fields = append(fields, changelogentry.FieldAt)
+	}
+	if m.action != nil {
+		fields = append(fields, changelogentry.FieldAction)
+	}
+	if m.entity_type != nil {
+		fields = append(fields, changelogentry.FieldEntityType)
+	}
+	if m.entity_id != nil {
+		fields = append(fields, changelogentry.FieldEntityID)
+	}
+	if m.label != nil {
+		fields = append(fields, changelogentry.FieldLabel)
+	}
+	if m.changes != nil {
+		fields = append(fields, changelogentry.FieldChanges)
+	}
+	if m.actor_id != nil {
+		fields = append(fields, changelogentry.FieldActorID)
+	}
+	if m.actor_name != nil {
+		fields = append(fields, changelogentry.FieldActorName)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *ChangeLogEntryMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case changelogentry.FieldAt:
+		return m.At()
+	case changelogentry.FieldAction:
+		return m.Action()
+	case changelogentry.FieldEntityType:
+		return m.EntityType()
+	case changelogentry.FieldEntityID:
+		return m.EntityID()
+	case changelogentry.FieldLabel:
+		return m.Label()
+	case changelogentry.FieldChanges:
+		return m.Changes()
+	case changelogentry.FieldActorID:
+		return m.ActorID()
+	case changelogentry.FieldActorName:
+		return m.ActorName()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *ChangeLogEntryMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case changelogentry.FieldAt:
+		return m.OldAt(ctx)
+	case changelogentry.FieldAction:
+		return m.OldAction(ctx)
+	case changelogentry.FieldEntityType:
+		return m.OldEntityType(ctx)
+	case changelogentry.FieldEntityID:
+		return m.OldEntityID(ctx)
+	case changelogentry.FieldLabel:
+		return m.OldLabel(ctx)
+	case changelogentry.FieldChanges:
+		return m.OldChanges(ctx)
+	case changelogentry.FieldActorID:
+		return m.OldActorID(ctx)
+	case changelogentry.FieldActorName:
+		return m.OldActorName(ctx)
+	}
+	return nil, fmt.Errorf("unknown ChangeLogEntry field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ChangeLogEntryMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case changelogentry.FieldAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAt(v)
+		return nil
+	case changelogentry.FieldAction:
+		v, ok := value.(changelogentry.Action)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAction(v)
+		return nil
+	case changelogentry.FieldEntityType:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEntityType(v)
+		return nil
+	case changelogentry.FieldEntityID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEntityID(v)
+		return nil
+	case changelogentry.FieldLabel:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLabel(v)
+		return nil
+	case changelogentry.FieldChanges:
+		v, ok := value.(map[string]interface{})
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetChanges(v)
+		return nil
+	case changelogentry.FieldActorID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetActorID(v)
+		return nil
+	case changelogentry.FieldActorName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetActorName(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ChangeLogEntry field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *ChangeLogEntryMutation) AddedFields() []string {
+	var fields []string
+	if m.addentity_id != nil {
+		fields = append(fields, changelogentry.FieldEntityID)
+	}
+	if m.addactor_id != nil {
+		fields = append(fields, changelogentry.FieldActorID)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *ChangeLogEntryMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case changelogentry.FieldEntityID:
+		return m.AddedEntityID()
+	case changelogentry.FieldActorID:
+		return m.AddedActorID()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ChangeLogEntryMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case changelogentry.FieldEntityID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddEntityID(v)
+		return nil
+	case changelogentry.FieldActorID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddActorID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ChangeLogEntry numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *ChangeLogEntryMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(changelogentry.FieldLabel) {
+		fields = append(fields, changelogentry.FieldLabel)
+	}
+	if m.FieldCleared(changelogentry.FieldChanges) {
+		fields = append(fields, changelogentry.FieldChanges)
+	}
+	if m.FieldCleared(changelogentry.FieldActorID) {
+		fields = append(fields, changelogentry.FieldActorID)
+	}
+	if m.FieldCleared(changelogentry.FieldActorName) {
+		fields = append(fields, changelogentry.FieldActorName)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *ChangeLogEntryMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *ChangeLogEntryMutation) ClearField(name string) error {
+	switch name {
+	case changelogentry.FieldLabel:
+		m.ClearLabel()
+		return nil
+	case changelogentry.FieldChanges:
+		m.ClearChanges()
+		return nil
+	case changelogentry.FieldActorID:
+		m.ClearActorID()
+		return nil
+	case changelogentry.FieldActorName:
+		m.ClearActorName()
+		return nil
+	}
+	return fmt.Errorf("unknown ChangeLogEntry nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *ChangeLogEntryMutation) ResetField(name string) error {
+	switch name {
+	case changelogentry.FieldAt:
+		m.ResetAt()
+		return nil
+	case changelogentry.FieldAction:
+		m.ResetAction()
+		return nil
+	case changelogentry.FieldEntityType:
+		m.ResetEntityType()
+		return nil
+	case changelogentry.FieldEntityID:
+		m.ResetEntityID()
+		return nil
+	case changelogentry.FieldLabel:
+		m.ResetLabel()
+		return nil
+	case changelogentry.FieldChanges:
+		m.ResetChanges()
+		return nil
+	case changelogentry.FieldActorID:
+		m.ResetActorID()
+		return nil
+	case changelogentry.FieldActorName:
+		m.ResetActorName()
+		return nil
+	}
+	return fmt.Errorf("unknown ChangeLogEntry field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *ChangeLogEntryMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *ChangeLogEntryMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *ChangeLogEntryMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *ChangeLogEntryMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *ChangeLogEntryMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *ChangeLogEntryMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *ChangeLogEntryMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown ChangeLogEntry unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *ChangeLogEntryMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown ChangeLogEntry edge %s", name)
+}
+
 // ContactMutation represents an operation that mutates the Contact nodes in the graph.
 type ContactMutation struct {
 	config
@@ -10838,27 +11695,30 @@ func (m *CountryGroupMutation) ResetEdge(name string) error {
 // DigestMutation represents an operation that mutates the Digest nodes in the graph.
 type DigestMutation struct {
 	config
-	op               Op
-	typ              string
-	id               *int
-	date             *string
-	items            *[]map[string]interface{}
-	appenditems      []map[string]interface{}
-	item_count       *int
-	additem_count    *int
-	html             *string
-	text             *string
-	markdown         *string
-	built_at         *time.Time
-	sent_at          *time.Time
-	recipients       *[]string
-	appendrecipients []string
-	clearedFields    map[string]struct{}
-	group            *int
-	clearedgroup     bool
-	done             bool
-	oldValue         func(context.Context) (*Digest, error)
-	predicates       []predicate.Digest
+	op                Op
+	typ               string
+	id                *int
+	date              *string
+	items             *[]map[string]interface{}
+	appenditems       []map[string]interface{}
+	item_count        *int
+	additem_count     *int
+	html              *string
+	text              *string
+	markdown          *string
+	built_at          *time.Time
+	sent_at           *time.Time
+	recipients        *[]string
+	appendrecipients  []string
+	clearedFields     map[string]struct{}
+	group             *int
+	clearedgroup      bool
+	deliveries        map[int]struct{}
+	removeddeliveries map[int]struct{}
+	cleareddeliveries bool
+	done              bool
+	oldValue          func(context.Context) (*Digest, error)
+	predicates        []predicate.Digest
 }
 
 var _ ent.Mutation = (*DigestMutation)(nil)
@@ -11476,6 +12336,60 @@ func (m *DigestMutation) ResetGroup() {
 	m.clearedgroup = false
 }
 
+// AddDeliveryIDs adds the "deliveries" edge to the DigestDelivery entity by ids.
+func (m *DigestMutation) AddDeliveryIDs(ids ...int) {
+	if m.deliveries == nil {
+		m.deliveries = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.deliveries[ids[i]] = struct{}{}
+	}
+}
+
+// ClearDeliveries clears the "deliveries" edge to the DigestDelivery entity.
+func (m *DigestMutation) ClearDeliveries() {
+	m.cleareddeliveries = true
+}
+
+// DeliveriesCleared reports if the "deliveries" edge to the DigestDelivery entity was cleared.
+func (m *DigestMutation) DeliveriesCleared() bool {
+	return m.cleareddeliveries
+}
+
+// RemoveDeliveryIDs removes the "deliveries" edge to the DigestDelivery entity by IDs.
+func (m *DigestMutation) RemoveDeliveryIDs(ids ...int) {
+	if m.removeddeliveries == nil {
+		m.removeddeliveries = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.deliveries, ids[i])
+		m.removeddeliveries[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedDeliveries returns the removed IDs of the "deliveries" edge to the DigestDelivery entity.
+func (m *DigestMutation) RemovedDeliveriesIDs() (ids []int) {
+	for id := range m.removeddeliveries {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// DeliveriesIDs returns the "deliveries" edge IDs in the mutation.
+func (m *DigestMutation) DeliveriesIDs() (ids []int) {
+	for id := range m.deliveries {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetDeliveries resets all changes to the "deliveries" edge.
+func (m *DigestMutation) ResetDeliveries() {
+	m.deliveries = nil
+	m.cleareddeliveries = false
+	m.removeddeliveries = nil
+}
+
 // Where appends a list predicates to the DigestMutation builder.
 func (m *DigestMutation) Where(ps ...predicate.Digest) {
 	m.predicates = append(m.predicates, ps...)
@@ -11816,9 +12730,12 @@ func (m *DigestMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *DigestMutation) AddedEdges() []string {
-	edges := make([]string, 0, 1)
+	edges := make([]string, 0, 2)
 	if m.group != nil {
 		edges = append(edges, digest.EdgeGroup)
+	}
+	if m.deliveries != nil {
+		edges = append(edges, digest.EdgeDeliveries)
 	}
 	return edges
 }
@@ -11831,27 +12748,47 @@ func (m *DigestMutation) AddedIDs(name string) []ent.Value {
 		if id := m.group; id != nil {
 			return []ent.Value{*id}
 		}
+	case digest.EdgeDeliveries:
+		ids := make([]ent.Value, 0, len(m.deliveries))
+		for id := range m.deliveries {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *DigestMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 1)
+	edges := make([]string, 0, 2)
+	if m.removeddeliveries != nil {
+		edges = append(edges, digest.EdgeDeliveries)
+	}
 	return edges
 }
 
 // RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
 // the given name in this mutation.
 func (m *DigestMutation) RemovedIDs(name string) []ent.Value {
+	switch name {
+	case digest.EdgeDeliveries:
+		ids := make([]ent.Value, 0, len(m.removeddeliveries))
+		for id := range m.removeddeliveries {
+			ids = append(ids, id)
+		}
+		return ids
+	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *DigestMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 1)
+	edges := make([]string, 0, 2)
 	if m.clearedgroup {
 		edges = append(edges, digest.EdgeGroup)
+	}
+	if m.cleareddeliveries {
+		edges = append(edges, digest.EdgeDeliveries)
 	}
 	return edges
 }
@@ -11862,6 +12799,8 @@ func (m *DigestMutation) EdgeCleared(name string) bool {
 	switch name {
 	case digest.EdgeGroup:
 		return m.clearedgroup
+	case digest.EdgeDeliveries:
+		return m.cleareddeliveries
 	}
 	return false
 }
@@ -11884,8 +12823,1084 @@ func (m *DigestMutation) ResetEdge(name string) error {
 	case digest.EdgeGroup:
 		m.ResetGroup()
 		return nil
+	case digest.EdgeDeliveries:
+		m.ResetDeliveries()
+		return nil
 	}
 	return fmt.Errorf("unknown Digest edge %s", name)
+}
+
+// DigestDeliveryMutation represents an operation that mutates the DigestDelivery nodes in the graph.
+type DigestDeliveryMutation struct {
+	config
+	op              Op
+	typ             string
+	id              *int
+	address         *string
+	status          *digestdelivery.Status
+	attempts        *int
+	addattempts     *int
+	message_id      *string
+	last_error      *string
+	claimed_by      *string
+	claimed_until   *time.Time
+	next_attempt_at *time.Time
+	sent_at         *time.Time
+	created_at      *time.Time
+	clearedFields   map[string]struct{}
+	digest          *int
+	cleareddigest   bool
+	done            bool
+	oldValue        func(context.Context) (*DigestDelivery, error)
+	predicates      []predicate.DigestDelivery
+}
+
+var _ ent.Mutation = (*DigestDeliveryMutation)(nil)
+
+// digestdeliveryOption allows management of the mutation configuration using functional options.
+type digestdeliveryOption func(*DigestDeliveryMutation)
+
+// newDigestDeliveryMutation creates new mutation for the DigestDelivery entity.
+func newDigestDeliveryMutation(c config, op Op, opts ...digestdeliveryOption) *DigestDeliveryMutation {
+	m := &DigestDeliveryMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeDigestDelivery,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withDigestDeliveryID sets the ID field of the mutation.
+func withDigestDeliveryID(id int) digestdeliveryOption {
+	return func(m *DigestDeliveryMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *DigestDelivery
+		)
+		m.oldValue = func(ctx context.Context) (*DigestDelivery, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().DigestDelivery.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withDigestDelivery sets the old DigestDelivery of the mutation.
+func withDigestDelivery(node *DigestDelivery) digestdeliveryOption {
+	return func(m *DigestDeliveryMutation) {
+		m.oldValue = func(context.Context) (*DigestDelivery, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m DigestDeliveryMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m DigestDeliveryMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *DigestDeliveryMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *DigestDeliveryMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().DigestDelivery.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetAddress sets the "address" field.
+func (m *DigestDeliveryMutation) SetAddress(s string) {
+	m.address = &s
+}
+
+// Address returns the value of the "address" field in the mutation.
+func (m *DigestDeliveryMutation) Address() (r string, exists bool) {
+	v := m.address
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAddress returns the old "address" field's value of the DigestDelivery entity.
+// If the DigestDelivery object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DigestDeliveryMutation) OldAddress(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAddress is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAddress requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAddress: %w", err)
+	}
+	return oldValue.Address, nil
+}
+
+// ResetAddress resets all changes to the "address" field.
+func (m *DigestDeliveryMutation) ResetAddress() {
+	m.address = nil
+}
+
+// SetStatus sets the "status" field.
+func (m *DigestDeliveryMutation) SetStatus(d digestdelivery.Status) {
+	m.status = &d
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *DigestDeliveryMutation) Status() (r digestdelivery.Status, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the DigestDelivery entity.
+// If the DigestDelivery object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DigestDeliveryMutation) OldStatus(ctx context.Context) (v digestdelivery.Status, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *DigestDeliveryMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetAttempts sets the "attempts" field.
+func (m *DigestDeliveryMutation) SetAttempts(i int) {
+	m.attempts = &i
+	m.addattempts = nil
+}
+
+// Attempts returns the value of the "attempts" field in the mutation.
+func (m *DigestDeliveryMutation) Attempts() (r int, exists bool) {
+	v := m.attempts
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAttempts returns the old "attempts" field's value of the DigestDelivery entity.
+// If the DigestDelivery object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DigestDeliveryMutation) OldAttempts(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAttempts is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAttempts requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAttempts: %w", err)
+	}
+	return oldValue.Attempts, nil
+}
+
+// AddAttempts adds i to the "attempts" field.
+func (m *DigestDeliveryMutation) AddAttempts(i int) {
+	if m.addattempts != nil {
+		*m.addattempts += i
+	} else {
+		m.addattempts = &i
+	}
+}
+
+// AddedAttempts returns the value that was added to the "attempts" field in this mutation.
+func (m *DigestDeliveryMutation) AddedAttempts() (r int, exists bool) {
+	v := m.addattempts
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetAttempts resets all changes to the "attempts" field.
+func (m *DigestDeliveryMutation) ResetAttempts() {
+	m.attempts = nil
+	m.addattempts = nil
+}
+
+// SetMessageID sets the "message_id" field.
+func (m *DigestDeliveryMutation) SetMessageID(s string) {
+	m.message_id = &s
+}
+
+// MessageID returns the value of the "message_id" field in the mutation.
+func (m *DigestDeliveryMutation) MessageID() (r string, exists bool) {
+	v := m.message_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMessageID returns the old "message_id" field's value of the DigestDelivery entity.
+// If the DigestDelivery object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DigestDeliveryMutation) OldMessageID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMessageID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMessageID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMessageID: %w", err)
+	}
+	return oldValue.MessageID, nil
+}
+
+// ClearMessageID clears the value of the "message_id" field.
+func (m *DigestDeliveryMutation) ClearMessageID() {
+	m.message_id = nil
+	m.clearedFields[digestdelivery.FieldMessageID] = struct{}{}
+}
+
+// MessageIDCleared returns if the "message_id" field was cleared in this mutation.
+func (m *DigestDeliveryMutation) MessageIDCleared() bool {
+	_, ok := m.clearedFields[digestdelivery.FieldMessageID]
+	return ok
+}
+
+// ResetMessageID resets all changes to the "message_id" field.
+func (m *DigestDeliveryMutation) ResetMessageID() {
+	m.message_id = nil
+	delete(m.clearedFields, digestdelivery.FieldMessageID)
+}
+
+// SetLastError sets the "last_error" field.
+func (m *DigestDeliveryMutation) SetLastError(s string) {
+	m.last_error = &s
+}
+
+// LastError returns the value of the "last_error" field in the mutation.
+func (m *DigestDeliveryMutation) LastError() (r string, exists bool) {
+	v := m.last_error
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLastError returns the old "last_error" field's value of the DigestDelivery entity.
+// If the DigestDelivery object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DigestDeliveryMutation) OldLastError(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLastError is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLastError requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLastError: %w", err)
+	}
+	return oldValue.LastError, nil
+}
+
+// ClearLastError clears the value of the "last_error" field.
+func (m *DigestDeliveryMutation) ClearLastError() {
+	m.last_error = nil
+	m.clearedFields[digestdelivery.FieldLastError] = struct{}{}
+}
+
+// LastErrorCleared returns if the "last_error" field was cleared in this mutation.
+func (m *DigestDeliveryMutation) LastErrorCleared() bool {
+	_, ok := m.clearedFields[digestdelivery.FieldLastError]
+	return ok
+}
+
+// ResetLastError resets all changes to the "last_error" field.
+func (m *DigestDeliveryMutation) ResetLastError() {
+	m.last_error = nil
+	delete(m.clearedFields, digestdelivery.FieldLastError)
+}
+
+// SetClaimedBy sets the "claimed_by" field.
+func (m *DigestDeliveryMutation) SetClaimedBy(s string) {
+	m.claimed_by = &s
+}
+
+// ClaimedBy returns the value of the "claimed_by" field in the mutation.
+func (m *DigestDeliveryMutation) ClaimedBy() (r string, exists bool) {
+	v := m.claimed_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldClaimedBy returns the old "claimed_by" field's value of the DigestDelivery entity.
+// If the DigestDelivery object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DigestDeliveryMutation) OldClaimedBy(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldClaimedBy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldClaimedBy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldClaimedBy: %w", err)
+	}
+	return oldValue.ClaimedBy, nil
+}
+
+// ClearClaimedBy clears the value of the "claimed_by" field.
+func (m *DigestDeliveryMutation) ClearClaimedBy() {
+	m.claimed_by = nil
+	m.clearedFields[digestdelivery.FieldClaimedBy] = struct{}{}
+}
+
+// ClaimedByCleared returns if the "claimed_by" field was cleared in this mutation.
+func (m *DigestDeliveryMutation) ClaimedByCleared() bool {
+	_, ok := m.clearedFields[digestdelivery.FieldClaimedBy]
+	return ok
+}
+
+// ResetClaimedBy resets all changes to the "claimed_by" field.
+func (m *DigestDeliveryMutation) ResetClaimedBy() {
+	m.claimed_by = nil
+	delete(m.clearedFields, digestdelivery.FieldClaimedBy)
+}
+
+// SetClaimedUntil sets the "claimed_until" field.
+func (m *DigestDeliveryMutation) SetClaimedUntil(t time.Time) {
+	m.claimed_until = &t
+}
+
+// ClaimedUntil returns the value of the "claimed_until" field in the mutation.
+func (m *DigestDeliveryMutation) ClaimedUntil() (r time.Time, exists bool) {
+	v := m.claimed_until
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldClaimedUntil returns the old "claimed_until" field's value of the DigestDelivery entity.
+// If the DigestDelivery object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DigestDeliveryMutation) OldClaimedUntil(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldClaimedUntil is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldClaimedUntil requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldClaimedUntil: %w", err)
+	}
+	return oldValue.ClaimedUntil, nil
+}
+
+// ClearClaimedUntil clears the value of the "claimed_until" field.
+func (m *DigestDeliveryMutation) ClearClaimedUntil() {
+	m.claimed_until = nil
+	m.clearedFields[digestdelivery.FieldClaimedUntil] = struct{}{}
+}
+
+// ClaimedUntilCleared returns if the "claimed_until" field was cleared in this mutation.
+func (m *DigestDeliveryMutation) ClaimedUntilCleared() bool {
+	_, ok := m.clearedFields[digestdelivery.FieldClaimedUntil]
+	return ok
+}
+
+// ResetClaimedUntil resets all changes to the "claimed_until" field.
+func (m *DigestDeliveryMutation) ResetClaimedUntil() {
+	m.claimed_until = nil
+	delete(m.clearedFields, digestdelivery.FieldClaimedUntil)
+}
+
+// SetNextAttemptAt sets the "next_attempt_at" field.
+func (m *DigestDeliveryMutation) SetNextAttemptAt(t time.Time) {
+	m.next_attempt_at = &t
+}
+
+// NextAttemptAt returns the value of the "next_attempt_at" field in the mutation.
+func (m *DigestDeliveryMutation) NextAttemptAt() (r time.Time, exists bool) {
+	v := m.next_attempt_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNextAttemptAt returns the old "next_attempt_at" field's value of the DigestDelivery entity.
+// If the DigestDelivery object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DigestDeliveryMutation) OldNextAttemptAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNextAttemptAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNextAttemptAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNextAttemptAt: %w", err)
+	}
+	return oldValue.NextAttemptAt, nil
+}
+
+// ClearNextAttemptAt clears the value of the "next_attempt_at" field.
+func (m *DigestDeliveryMutation) ClearNextAttemptAt() {
+	m.next_attempt_at = nil
+	m.clearedFields[digestdelivery.FieldNextAttemptAt] = struct{}{}
+}
+
+// NextAttemptAtCleared returns if the "next_attempt_at" field was cleared in this mutation.
+func (m *DigestDeliveryMutation) NextAttemptAtCleared() bool {
+	_, ok := m.clearedFields[digestdelivery.FieldNextAttemptAt]
+	return ok
+}
+
+// ResetNextAttemptAt resets all changes to the "next_attempt_at" field.
+func (m *DigestDeliveryMutation) ResetNextAttemptAt() {
+	m.next_attempt_at = nil
+	delete(m.clearedFields, digestdelivery.FieldNextAttemptAt)
+}
+
+// SetSentAt sets the "sent_at" field.
+func (m *DigestDeliveryMutation) SetSentAt(t time.Time) {
+	m.sent_at = &t
+}
+
+// SentAt returns the value of the "sent_at" field in the mutation.
+func (m *DigestDeliveryMutation) SentAt() (r time.Time, exists bool) {
+	v := m.sent_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSentAt returns the old "sent_at" field's value of the DigestDelivery entity.
+// If the DigestDelivery object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DigestDeliveryMutation) OldSentAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSentAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSentAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSentAt: %w", err)
+	}
+	return oldValue.SentAt, nil
+}
+
+// ClearSentAt clears the value of the "sent_at" field.
+func (m *DigestDeliveryMutation) ClearSentAt() {
+	m.sent_at = nil
+	m.clearedFields[digestdelivery.FieldSentAt] = struct{}{}
+}
+
+// SentAtCleared returns if the "sent_at" field was cleared in this mutation.
+func (m *DigestDeliveryMutation) SentAtCleared() bool {
+	_, ok := m.clearedFields[digestdelivery.FieldSentAt]
+	return ok
+}
+
+// ResetSentAt resets all changes to the "sent_at" field.
+func (m *DigestDeliveryMutation) ResetSentAt() {
+	m.sent_at = nil
+	delete(m.clearedFields, digestdelivery.FieldSentAt)
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *DigestDeliveryMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *DigestDeliveryMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the DigestDelivery entity.
+// If the DigestDelivery object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DigestDeliveryMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *DigestDeliveryMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetDigestID sets the "digest_id" field.
+func (m *DigestDeliveryMutation) SetDigestID(i int) {
+	m.digest = &i
+}
+
+// DigestID returns the value of the "digest_id" field in the mutation.
+func (m *DigestDeliveryMutation) DigestID() (r int, exists bool) {
+	v := m.digest
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDigestID returns the old "digest_id" field's value of the DigestDelivery entity.
+// If the DigestDelivery object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DigestDeliveryMutation) OldDigestID(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDigestID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDigestID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDigestID: %w", err)
+	}
+	return oldValue.DigestID, nil
+}
+
+// ResetDigestID resets all changes to the "digest_id" field.
+func (m *DigestDeliveryMutation) ResetDigestID() {
+	m.digest = nil
+}
+
+// ClearDigest clears the "digest" edge to the Digest entity.
+func (m *DigestDeliveryMutation) ClearDigest() {
+	m.cleareddigest = true
+	m.clearedFields[digestdelivery.FieldDigestID] = struct{}{}
+}
+
+// DigestCleared reports if the "digest" edge to the Digest entity was cleared.
+func (m *DigestDeliveryMutation) DigestCleared() bool {
+	return m.cleareddigest
+}
+
+// DigestIDs returns the "digest" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// DigestID instead. It exists only for internal usage by the builders.
+func (m *DigestDeliveryMutation) DigestIDs() (ids []int) {
+	if id := m.digest; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetDigest resets all changes to the "digest" edge.
+func (m *DigestDeliveryMutation) ResetDigest() {
+	m.digest = nil
+	m.cleareddigest = false
+}
+
+// Where appends a list predicates to the DigestDeliveryMutation builder.
+func (m *DigestDeliveryMutation) Where(ps ...predicate.DigestDelivery) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the DigestDeliveryMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *DigestDeliveryMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.DigestDelivery, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *DigestDeliveryMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *DigestDeliveryMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (DigestDelivery).
+func (m *DigestDeliveryMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *DigestDeliveryMutation) Fields() []string {
+	fields := make([]string, 0, 11)
+	if m.address != nil {
+		fields = append(fields, digestdelivery.FieldAddress)
+	}
+	if m.status != nil {
+		fields = append(fields, digestdelivery.FieldStatus)
+	}
+	if m.attempts != nil {
+		fields = append(fields, digestdelivery.FieldAttempts)
+	}
+	if m.message_id != nil {
+		fields = append(fields, digestdelivery.FieldMessageID)
+	}
+	if m.last_error != nil {
+		fields = append(fields, digestdelivery.FieldLastError)
+	}
+	if m.claimed_by != nil {
+		fields = append(fields, digestdelivery.FieldClaimedBy)
+	}
+	if m.claimed_until != nil {
+		fields = append(fields, digestdelivery.FieldClaimedUntil)
+	}
+	if m.next_attempt_at != nil {
+		fields = append(fields, digestdelivery.FieldNextAttemptAt)
+	}
+	if m.sent_at != nil {
+		fields = append(fields, digestdelivery.FieldSentAt)
+	}
+	if m.created_at != nil {
+		fields = append(fields, digestdelivery.FieldCreatedAt)
+	}
+	if m.digest != nil {
+		fields = append(fields, digestdelivery.FieldDigestID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *DigestDeliveryMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case digestdelivery.FieldAddress:
+		return m.Address()
+	case digestdelivery.FieldStatus:
+		return m.Status()
+	case digestdelivery.FieldAttempts:
+		return m.Attempts()
+	case digestdelivery.FieldMessageID:
+		return m.MessageID()
+	case digestdelivery.FieldLastError:
+		return m.LastError()
+	case digestdelivery.FieldClaimedBy:
+		return m.ClaimedBy()
+	case digestdelivery.FieldClaimedUntil:
+		return m.ClaimedUntil()
+	case digestdelivery.FieldNextAttemptAt:
+		return m.NextAttemptAt()
+	case digestdelivery.FieldSentAt:
+		return m.SentAt()
+	case digestdelivery.FieldCreatedAt:
+		return m.CreatedAt()
+	case digestdelivery.FieldDigestID:
+		return m.DigestID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *DigestDeliveryMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case digestdelivery.FieldAddress:
+		return m.OldAddress(ctx)
+	case digestdelivery.FieldStatus:
+		return m.OldStatus(ctx)
+	case digestdelivery.FieldAttempts:
+		return m.OldAttempts(ctx)
+	case digestdelivery.FieldMessageID:
+		return m.OldMessageID(ctx)
+	case digestdelivery.FieldLastError:
+		return m.OldLastError(ctx)
+	case digestdelivery.FieldClaimedBy:
+		return m.OldClaimedBy(ctx)
+	case digestdelivery.FieldClaimedUntil:
+		return m.OldClaimedUntil(ctx)
+	case digestdelivery.FieldNextAttemptAt:
+		return m.OldNextAttemptAt(ctx)
+	case digestdelivery.FieldSentAt:
+		return m.OldSentAt(ctx)
+	case digestdelivery.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case digestdelivery.FieldDigestID:
+		return m.OldDigestID(ctx)
+	}
+	return nil, fmt.Errorf("unknown DigestDelivery field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *DigestDeliveryMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case digestdelivery.FieldAddress:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAddress(v)
+		return nil
+	case digestdelivery.FieldStatus:
+		v, ok := value.(digestdelivery.Status)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case digestdelivery.FieldAttempts:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAttempts(v)
+		return nil
+	case digestdelivery.FieldMessageID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMessageID(v)
+		return nil
+	case digestdelivery.FieldLastError:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLastError(v)
+		return nil
+	case digestdelivery.FieldClaimedBy:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetClaimedBy(v)
+		return nil
+	case digestdelivery.FieldClaimedUntil:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetClaimedUntil(v)
+		return nil
+	case digestdelivery.FieldNextAttemptAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNextAttemptAt(v)
+		return nil
+	case digestdelivery.FieldSentAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSentAt(v)
+		return nil
+	case digestdelivery.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case digestdelivery.FieldDigestID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDigestID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown DigestDelivery field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *DigestDeliveryMutation) AddedFields() []string {
+	var fields []string
+	if m.addattempts != nil {
+		fields = append(fields, digestdelivery.FieldAttempts)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *DigestDeliveryMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case digestdelivery.FieldAttempts:
+		return m.AddedAttempts()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *DigestDeliveryMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case digestdelivery.FieldAttempts:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddAttempts(v)
+		return nil
+	}
+	return fmt.Errorf("unknown DigestDelivery numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *DigestDeliveryMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(digestdelivery.FieldMessageID) {
+		fields = append(fields, digestdelivery.FieldMessageID)
+	}
+	if m.FieldCleared(digestdelivery.FieldLastError) {
+		fields = append(fields, digestdelivery.FieldLastError)
+	}
+	if m.FieldCleared(digestdelivery.FieldClaimedBy) {
+		fields = append(fields, digestdelivery.FieldClaimedBy)
+	}
+	if m.FieldCleared(digestdelivery.FieldClaimedUntil) {
+		fields = append(fields, digestdelivery.FieldClaimedUntil)
+	}
+	if m.FieldCleared(digestdelivery.FieldNextAttemptAt) {
+		fields = append(fields, digestdelivery.FieldNextAttemptAt)
+	}
+	if m.FieldCleared(digestdelivery.FieldSentAt) {
+		fields = append(fields, digestdelivery.FieldSentAt)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *DigestDeliveryMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *DigestDeliveryMutation) ClearField(name string) error {
+	switch name {
+	case digestdelivery.FieldMessageID:
+		m.ClearMessageID()
+		return nil
+	case digestdelivery.FieldLastError:
+		m.ClearLastError()
+		return nil
+	case digestdelivery.FieldClaimedBy:
+		m.ClearClaimedBy()
+		return nil
+	case digestdelivery.FieldClaimedUntil:
+		m.ClearClaimedUntil()
+		return nil
+	case digestdelivery.FieldNextAttemptAt:
+		m.ClearNextAttemptAt()
+		return nil
+	case digestdelivery.FieldSentAt:
+		m.ClearSentAt()
+		return nil
+	}
+	return fmt.Errorf("unknown DigestDelivery nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *DigestDeliveryMutation) ResetField(name string) error {
+	switch name {
+	case digestdelivery.FieldAddress:
+		m.ResetAddress()
+		return nil
+	case digestdelivery.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case digestdelivery.FieldAttempts:
+		m.ResetAttempts()
+		return nil
+	case digestdelivery.FieldMessageID:
+		m.ResetMessageID()
+		return nil
+	case digestdelivery.FieldLastError:
+		m.ResetLastError()
+		return nil
+	case digestdelivery.FieldClaimedBy:
+		m.ResetClaimedBy()
+		return nil
+	case digestdelivery.FieldClaimedUntil:
+		m.ResetClaimedUntil()
+		return nil
+	case digestdelivery.FieldNextAttemptAt:
+		m.ResetNextAttemptAt()
+		return nil
+	case digestdelivery.FieldSentAt:
+		m.ResetSentAt()
+		return nil
+	case digestdelivery.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case digestdelivery.FieldDigestID:
+		m.ResetDigestID()
+		return nil
+	}
+	return fmt.Errorf("unknown DigestDelivery field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *DigestDeliveryMutation) AddedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.digest != nil {
+		edges = append(edges, digestdelivery.EdgeDigest)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *DigestDeliveryMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case digestdelivery.EdgeDigest:
+		if id := m.digest; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *DigestDeliveryMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 1)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *DigestDeliveryMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *DigestDeliveryMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 1)
+	if m.cleareddigest {
+		edges = append(edges, digestdelivery.EdgeDigest)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *DigestDeliveryMutation) EdgeCleared(name string) bool {
+	switch name {
+	case digestdelivery.EdgeDigest:
+		return m.cleareddigest
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *DigestDeliveryMutation) ClearEdge(name string) error {
+	switch name {
+	case digestdelivery.EdgeDigest:
+		m.ClearDigest()
+		return nil
+	}
+	return fmt.Errorf("unknown DigestDelivery unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *DigestDeliveryMutation) ResetEdge(name string) error {
+	switch name {
+	case digestdelivery.EdgeDigest:
+		m.ResetDigest()
+		return nil
+	}
+	return fmt.Errorf("unknown DigestDelivery edge %s", name)
 }
 
 // DigestSubscriptionMutation represents an operation that mutates the DigestSubscription nodes in the graph.
@@ -15641,6 +17656,9 @@ type FeedMutation struct {
 	sources               map[int]struct{}
 	removedsources        map[int]struct{}
 	clearedsources        bool
+	articles              map[int]struct{}
+	removedarticles       map[int]struct{}
+	clearedarticles       bool
 	done                  bool
 	oldValue              func(context.Context) (*Feed, error)
 	predicates            []predicate.Feed
@@ -16821,6 +18839,60 @@ func (m *FeedMutation) ResetSources() {
 	m.removedsources = nil
 }
 
+// AddArticleIDs adds the "articles" edge to the Article entity by ids.
+func (m *FeedMutation) AddArticleIDs(ids ...int) {
+	if m.articles == nil {
+		m.articles = make(map[int]struct{})
+	}
+	for i := range ids {
+		m.articles[ids[i]] = struct{}{}
+	}
+}
+
+// ClearArticles clears the "articles" edge to the Article entity.
+func (m *FeedMutation) ClearArticles() {
+	m.clearedarticles = true
+}
+
+// ArticlesCleared reports if the "articles" edge to the Article entity was cleared.
+func (m *FeedMutation) ArticlesCleared() bool {
+	return m.clearedarticles
+}
+
+// RemoveArticleIDs removes the "articles" edge to the Article entity by IDs.
+func (m *FeedMutation) RemoveArticleIDs(ids ...int) {
+	if m.removedarticles == nil {
+		m.removedarticles = make(map[int]struct{})
+	}
+	for i := range ids {
+		delete(m.articles, ids[i])
+		m.removedarticles[ids[i]] = struct{}{}
+	}
+}
+
+// RemovedArticles returns the removed IDs of the "articles" edge to the Article entity.
+func (m *FeedMutation) RemovedArticlesIDs() (ids []int) {
+	for id := range m.removedarticles {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ArticlesIDs returns the "articles" edge IDs in the mutation.
+func (m *FeedMutation) ArticlesIDs() (ids []int) {
+	for id := range m.articles {
+		ids = append(ids, id)
+	}
+	return
+}
+
+// ResetArticles resets all changes to the "articles" edge.
+func (m *FeedMutation) ResetArticles() {
+	m.articles = nil
+	m.clearedarticles = false
+	m.removedarticles = nil
+}
+
 // Where appends a list predicates to the FeedMutation builder.
 func (m *FeedMutation) Where(ps ...predicate.Feed) {
 	m.predicates = append(m.predicates, ps...)
@@ -17391,7 +19463,7 @@ func (m *FeedMutation) ResetField(name string) error {
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *FeedMutation) AddedEdges() []string {
-	edges := make([]string, 0, 4)
+	edges := make([]string, 0, 5)
 	if m.created_by != nil {
 		edges = append(edges, feed.EdgeCreatedBy)
 	}
@@ -17403,6 +19475,9 @@ func (m *FeedMutation) AddedEdges() []string {
 	}
 	if m.sources != nil {
 		edges = append(edges, feed.EdgeSources)
+	}
+	if m.articles != nil {
+		edges = append(edges, feed.EdgeArticles)
 	}
 	return edges
 }
@@ -17429,15 +19504,24 @@ func (m *FeedMutation) AddedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case feed.EdgeArticles:
+		ids := make([]ent.Value, 0, len(m.articles))
+		for id := range m.articles {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *FeedMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 4)
+	edges := make([]string, 0, 5)
 	if m.removedsources != nil {
 		edges = append(edges, feed.EdgeSources)
+	}
+	if m.removedarticles != nil {
+		edges = append(edges, feed.EdgeArticles)
 	}
 	return edges
 }
@@ -17452,13 +19536,19 @@ func (m *FeedMutation) RemovedIDs(name string) []ent.Value {
 			ids = append(ids, id)
 		}
 		return ids
+	case feed.EdgeArticles:
+		ids := make([]ent.Value, 0, len(m.removedarticles))
+		for id := range m.removedarticles {
+			ids = append(ids, id)
+		}
+		return ids
 	}
 	return nil
 }
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *FeedMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 4)
+	edges := make([]string, 0, 5)
 	if m.clearedcreated_by {
 		edges = append(edges, feed.EdgeCreatedBy)
 	}
@@ -17470,6 +19560,9 @@ func (m *FeedMutation) ClearedEdges() []string {
 	}
 	if m.clearedsources {
 		edges = append(edges, feed.EdgeSources)
+	}
+	if m.clearedarticles {
+		edges = append(edges, feed.EdgeArticles)
 	}
 	return edges
 }
@@ -17486,6 +19579,8 @@ func (m *FeedMutation) EdgeCleared(name string) bool {
 		return m.clearedcountry
 	case feed.EdgeSources:
 		return m.clearedsources
+	case feed.EdgeArticles:
+		return m.clearedarticles
 	}
 	return false
 }
@@ -17522,6 +19617,9 @@ func (m *FeedMutation) ResetEdge(name string) error {
 		return nil
 	case feed.EdgeSources:
 		m.ResetSources()
+		return nil
+	case feed.EdgeArticles:
+		m.ResetArticles()
 		return nil
 	}
 	return fmt.Errorf("unknown Feed edge %s", name)

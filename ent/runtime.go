@@ -10,10 +10,12 @@ import (
 	"coopdesk/ent/articlemention"
 	"coopdesk/ent/articlesource"
 	"coopdesk/ent/articletopic"
+	"coopdesk/ent/changelogentry"
 	"coopdesk/ent/contact"
 	"coopdesk/ent/country"
 	"coopdesk/ent/countrygroup"
 	"coopdesk/ent/digest"
+	"coopdesk/ent/digestdelivery"
 	"coopdesk/ent/digestsubscription"
 	"coopdesk/ent/dossier"
 	"coopdesk/ent/dossierevent"
@@ -245,6 +247,24 @@ func init() {
 	articletopicDescCreatedAt := articletopicFields[5].Descriptor()
 	// articletopic.DefaultCreatedAt holds the default value on creation for the created_at field.
 	articletopic.DefaultCreatedAt = articletopicDescCreatedAt.Default.(func() time.Time)
+	changelogentryFields := schema.ChangeLogEntry{}.Fields()
+	_ = changelogentryFields
+	// changelogentryDescAt is the schema descriptor for at field.
+	changelogentryDescAt := changelogentryFields[0].Descriptor()
+	// changelogentry.DefaultAt holds the default value on creation for the at field.
+	changelogentry.DefaultAt = changelogentryDescAt.Default.(func() time.Time)
+	// changelogentryDescEntityType is the schema descriptor for entity_type field.
+	changelogentryDescEntityType := changelogentryFields[2].Descriptor()
+	// changelogentry.EntityTypeValidator is a validator for the "entity_type" field. It is called by the builders before save.
+	changelogentry.EntityTypeValidator = changelogentryDescEntityType.Validators[0].(func(string) error)
+	// changelogentryDescLabel is the schema descriptor for label field.
+	changelogentryDescLabel := changelogentryFields[4].Descriptor()
+	// changelogentry.LabelValidator is a validator for the "label" field. It is called by the builders before save.
+	changelogentry.LabelValidator = changelogentryDescLabel.Validators[0].(func(string) error)
+	// changelogentryDescActorName is the schema descriptor for actor_name field.
+	changelogentryDescActorName := changelogentryFields[7].Descriptor()
+	// changelogentry.ActorNameValidator is a validator for the "actor_name" field. It is called by the builders before save.
+	changelogentry.ActorNameValidator = changelogentryDescActorName.Validators[0].(func(string) error)
 	contactMixin := schema.Contact{}.Mixin()
 	contactMixinFields0 := contactMixin[0].Fields()
 	_ = contactMixinFields0
@@ -441,6 +461,46 @@ func init() {
 	digestDescBuiltAt := digestFields[6].Descriptor()
 	// digest.DefaultBuiltAt holds the default value on creation for the built_at field.
 	digest.DefaultBuiltAt = digestDescBuiltAt.Default.(func() time.Time)
+	digestdeliveryFields := schema.DigestDelivery{}.Fields()
+	_ = digestdeliveryFields
+	// digestdeliveryDescAddress is the schema descriptor for address field.
+	digestdeliveryDescAddress := digestdeliveryFields[0].Descriptor()
+	// digestdelivery.AddressValidator is a validator for the "address" field. It is called by the builders before save.
+	digestdelivery.AddressValidator = func() func(string) error {
+		validators := digestdeliveryDescAddress.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(address string) error {
+			for _, fn := range fns {
+				if err := fn(address); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// digestdeliveryDescAttempts is the schema descriptor for attempts field.
+	digestdeliveryDescAttempts := digestdeliveryFields[2].Descriptor()
+	// digestdelivery.DefaultAttempts holds the default value on creation for the attempts field.
+	digestdelivery.DefaultAttempts = digestdeliveryDescAttempts.Default.(int)
+	// digestdeliveryDescMessageID is the schema descriptor for message_id field.
+	digestdeliveryDescMessageID := digestdeliveryFields[3].Descriptor()
+	// digestdelivery.MessageIDValidator is a validator for the "message_id" field. It is called by the builders before save.
+	digestdelivery.MessageIDValidator = digestdeliveryDescMessageID.Validators[0].(func(string) error)
+	// digestdeliveryDescLastError is the schema descriptor for last_error field.
+	digestdeliveryDescLastError := digestdeliveryFields[4].Descriptor()
+	// digestdelivery.LastErrorValidator is a validator for the "last_error" field. It is called by the builders before save.
+	digestdelivery.LastErrorValidator = digestdeliveryDescLastError.Validators[0].(func(string) error)
+	// digestdeliveryDescClaimedBy is the schema descriptor for claimed_by field.
+	digestdeliveryDescClaimedBy := digestdeliveryFields[5].Descriptor()
+	// digestdelivery.ClaimedByValidator is a validator for the "claimed_by" field. It is called by the builders before save.
+	digestdelivery.ClaimedByValidator = digestdeliveryDescClaimedBy.Validators[0].(func(string) error)
+	// digestdeliveryDescCreatedAt is the schema descriptor for created_at field.
+	digestdeliveryDescCreatedAt := digestdeliveryFields[9].Descriptor()
+	// digestdelivery.DefaultCreatedAt holds the default value on creation for the created_at field.
+	digestdelivery.DefaultCreatedAt = digestdeliveryDescCreatedAt.Default.(func() time.Time)
 	digestsubscriptionFields := schema.DigestSubscription{}.Fields()
 	_ = digestsubscriptionFields
 	// digestsubscriptionDescCreatedAt is the schema descriptor for created_at field.

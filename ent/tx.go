@@ -28,6 +28,8 @@ type Tx struct {
 	ArticleSource *ArticleSourceClient
 	// ArticleTopic is the client for interacting with the ArticleTopic builders.
 	ArticleTopic *ArticleTopicClient
+	// ChangeLogEntry is the client for interacting with the ChangeLogEntry builders.
+	ChangeLogEntry *ChangeLogEntryClient
 	// Contact is the client for interacting with the Contact builders.
 	Contact *ContactClient
 	// Country is the client for interacting with the Country builders.
@@ -36,6 +38,8 @@ type Tx struct {
 	CountryGroup *CountryGroupClient
 	// Digest is the client for interacting with the Digest builders.
 	Digest *DigestClient
+	// DigestDelivery is the client for interacting with the DigestDelivery builders.
+	DigestDelivery *DigestDeliveryClient
 	// DigestSubscription is the client for interacting with the DigestSubscription builders.
 	DigestSubscription *DigestSubscriptionClient
 	// Dossier is the client for interacting with the Dossier builders.
@@ -204,10 +208,12 @@ func (tx *Tx) init() {
 	tx.ArticleMention = NewArticleMentionClient(tx.config)
 	tx.ArticleSource = NewArticleSourceClient(tx.config)
 	tx.ArticleTopic = NewArticleTopicClient(tx.config)
+	tx.ChangeLogEntry = NewChangeLogEntryClient(tx.config)
 	tx.Contact = NewContactClient(tx.config)
 	tx.Country = NewCountryClient(tx.config)
 	tx.CountryGroup = NewCountryGroupClient(tx.config)
 	tx.Digest = NewDigestClient(tx.config)
+	tx.DigestDelivery = NewDigestDeliveryClient(tx.config)
 	tx.DigestSubscription = NewDigestSubscriptionClient(tx.config)
 	tx.Dossier = NewDossierClient(tx.config)
 	tx.DossierEvent = NewDossierEventClient(tx.config)

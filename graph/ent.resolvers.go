@@ -34,6 +34,12 @@ func (r *queryResolver) Articles(ctx context.Context, after *entgql.Cursor[int],
 		ent.WithArticleOrder(orderBy), ent.WithArticleFilter(where.Filter))
 }
 
+// ChangeLog is the resolver for the changeLog field.
+func (r *queryResolver) ChangeLog(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ChangeLogEntryOrder, where *ent.ChangeLogEntryWhereInput) (*ent.ChangeLogEntryConnection, error) {
+	return r.Client.ChangeLogEntry.Query().Paginate(ctx, after, first, before, last,
+		ent.WithChangeLogEntryOrder(orderBy), ent.WithChangeLogEntryFilter(where.Filter))
+}
+
 // Contacts is the resolver for the contacts field.
 func (r *queryResolver) Contacts(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ContactOrder, where *ent.ContactWhereInput) (*ent.ContactConnection, error) {
 	return r.Client.Contact.Query().Paginate(ctx, after, first, before, last,

@@ -62,6 +62,8 @@ const (
 	EdgeCountry = "country"
 	// EdgeSources holds the string denoting the sources edge name in mutations.
 	EdgeSources = "sources"
+	// EdgeArticles holds the string denoting the articles edge name in mutations.
+	EdgeArticles = "articles"
 	// Table holds the table name of the feed in the database.
 	Table = "feeds"
 	// CreatedByTable is the table that holds the created_by relation/edge.
@@ -92,6 +94,13 @@ const (
 	SourcesInverseTable = "article_sources"
 	// SourcesColumn is the table column denoting the sources relation/edge.
 	SourcesColumn = "feed_id"
+	// ArticlesTable is the table that holds the articles relation/edge.
+	ArticlesTable = "articles"
+	// ArticlesInverseTable is the table name for the Article entity.
+	// It exists in this package in order to avoid circular dependency with the "article" package.
+	ArticlesInverseTable = "articles"
+	// ArticlesColumn is the table column denoting the articles relation/edge.
+	ArticlesColumn = "feed_id"
 )
 
 // Columns holds all SQL columns for feed fields.
@@ -308,6 +317,20 @@ func BySources(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
 		sqlgraph.OrderByNeighborTerms(s, newSourcesStep(), append([]sql.OrderTerm{term}, terms...)...)
 	}
 }
+
+// ByArticlesCount orders the results by articles count.
+func ByArticlesCount(opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborsCount(s, newArticlesStep(), opts...)
+	}
+}
+
+// ByArticles orders the results by articles terms.
+func ByArticles(term sql.OrderTerm, terms ...sql.OrderTerm) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newArticlesStep(), append([]sql.OrderTerm{term}, terms...)...)
+	}
+}
 func newCreatedByStep() *sqlgraph.Step {
 	return sqlgraph.NewStep(
 		sqlgraph.From(Table, FieldID),
@@ -334,5 +357,12 @@ func newSourcesStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(SourcesInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.O2M, true, SourcesTable, SourcesColumn),
+	)
+}
+func newArticlesStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(ArticlesInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.O2M, true, ArticlesTable, ArticlesColumn),
 	)
 }

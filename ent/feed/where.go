@@ -1322,6 +1322,29 @@ func HasSourcesWith(preds ...predicate.ArticleSource) predicate.Feed {
 	})
 }
 
+// HasArticles applies the HasEdge predicate on the "articles" edge.
+func HasArticles() predicate.Feed {
+	return predicate.Feed(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.O2M, true, ArticlesTable, ArticlesColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasArticlesWith applies the HasEdge predicate on the "articles" edge with a given conditions (other predicates).
+func HasArticlesWith(preds ...predicate.Article) predicate.Feed {
+	return predicate.Feed(func(s *sql.Selector) {
+		step := newArticlesStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
 // And groups predicates with the AND operator between them.
 func And(predicates ...predicate.Feed) predicate.Feed {
 	return predicate.Feed(sql.AndPredicates(predicates...))

@@ -92,6 +92,18 @@ func (f ArticleTopicFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ArticleTopicMutation", m)
 }
 
+// The ChangeLogEntryFunc type is an adapter to allow the use of ordinary
+// function as ChangeLogEntry mutator.
+type ChangeLogEntryFunc func(context.Context, *ent.ChangeLogEntryMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f ChangeLogEntryFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.ChangeLogEntryMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ChangeLogEntryMutation", m)
+}
+
 // The ContactFunc type is an adapter to allow the use of ordinary
 // function as Contact mutator.
 type ContactFunc func(context.Context, *ent.ContactMutation) (ent.Value, error)
@@ -138,6 +150,18 @@ func (f DigestFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, erro
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.DigestMutation", m)
+}
+
+// The DigestDeliveryFunc type is an adapter to allow the use of ordinary
+// function as DigestDelivery mutator.
+type DigestDeliveryFunc func(context.Context, *ent.DigestDeliveryMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f DigestDeliveryFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.DigestDeliveryMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.DigestDeliveryMutation", m)
 }
 
 // The DigestSubscriptionFunc type is an adapter to allow the use of ordinary

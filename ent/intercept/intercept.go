@@ -14,10 +14,12 @@ import (
 	"coopdesk/ent/articlemention"
 	"coopdesk/ent/articlesource"
 	"coopdesk/ent/articletopic"
+	"coopdesk/ent/changelogentry"
 	"coopdesk/ent/contact"
 	"coopdesk/ent/country"
 	"coopdesk/ent/countrygroup"
 	"coopdesk/ent/digest"
+	"coopdesk/ent/digestdelivery"
 	"coopdesk/ent/digestsubscription"
 	"coopdesk/ent/dossier"
 	"coopdesk/ent/dossierevent"
@@ -283,6 +285,33 @@ func (f TraverseArticleTopic) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.ArticleTopicQuery", q)
 }
 
+// The ChangeLogEntryFunc type is an adapter to allow the use of ordinary function as a Querier.
+type ChangeLogEntryFunc func(context.Context, *ent.ChangeLogEntryQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f ChangeLogEntryFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.ChangeLogEntryQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.ChangeLogEntryQuery", q)
+}
+
+// The TraverseChangeLogEntry type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseChangeLogEntry func(context.Context, *ent.ChangeLogEntryQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseChangeLogEntry) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseChangeLogEntry) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.ChangeLogEntryQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.ChangeLogEntryQuery", q)
+}
+
 // The ContactFunc type is an adapter to allow the use of ordinary function as a Querier.
 type ContactFunc func(context.Context, *ent.ContactQuery) (ent.Value, error)
 
@@ -389,6 +418,33 @@ func (f TraverseDigest) Traverse(ctx context.Context, q ent.Query) error {
 		return f(ctx, q)
 	}
 	return fmt.Errorf("unexpected query type %T. expect *ent.DigestQuery", q)
+}
+
+// The DigestDeliveryFunc type is an adapter to allow the use of ordinary function as a Querier.
+type DigestDeliveryFunc func(context.Context, *ent.DigestDeliveryQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f DigestDeliveryFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.DigestDeliveryQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.DigestDeliveryQuery", q)
+}
+
+// The TraverseDigestDelivery type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseDigestDelivery func(context.Context, *ent.DigestDeliveryQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseDigestDelivery) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseDigestDelivery) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.DigestDeliveryQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.DigestDeliveryQuery", q)
 }
 
 // The DigestSubscriptionFunc type is an adapter to allow the use of ordinary function as a Querier.
@@ -813,6 +869,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.ArticleSourceQuery, predicate.ArticleSource, articlesource.OrderOption]{typ: ent.TypeArticleSource, tq: q}, nil
 	case *ent.ArticleTopicQuery:
 		return &query[*ent.ArticleTopicQuery, predicate.ArticleTopic, articletopic.OrderOption]{typ: ent.TypeArticleTopic, tq: q}, nil
+	case *ent.ChangeLogEntryQuery:
+		return &query[*ent.ChangeLogEntryQuery, predicate.ChangeLogEntry, changelogentry.OrderOption]{typ: ent.TypeChangeLogEntry, tq: q}, nil
 	case *ent.ContactQuery:
 		return &query[*ent.ContactQuery, predicate.Contact, contact.OrderOption]{typ: ent.TypeContact, tq: q}, nil
 	case *ent.CountryQuery:
@@ -821,6 +879,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.CountryGroupQuery, predicate.CountryGroup, countrygroup.OrderOption]{typ: ent.TypeCountryGroup, tq: q}, nil
 	case *ent.DigestQuery:
 		return &query[*ent.DigestQuery, predicate.Digest, digest.OrderOption]{typ: ent.TypeDigest, tq: q}, nil
+	case *ent.DigestDeliveryQuery:
+		return &query[*ent.DigestDeliveryQuery, predicate.DigestDelivery, digestdelivery.OrderOption]{typ: ent.TypeDigestDelivery, tq: q}, nil
 	case *ent.DigestSubscriptionQuery:
 		return &query[*ent.DigestSubscriptionQuery, predicate.DigestSubscription, digestsubscription.OrderOption]{typ: ent.TypeDigestSubscription, tq: q}, nil
 	case *ent.DossierQuery:

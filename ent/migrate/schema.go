@@ -341,6 +341,41 @@ var (
 			},
 		},
 	}
+	// ChangeLogEntriesColumns holds the columns for the "change_log_entries" table.
+	ChangeLogEntriesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "at", Type: field.TypeTime},
+		{Name: "action", Type: field.TypeEnum, Enums: []string{"create", "update", "delete"}},
+		{Name: "entity_type", Type: field.TypeString, Size: 64},
+		{Name: "entity_id", Type: field.TypeInt},
+		{Name: "label", Type: field.TypeString, Nullable: true, Size: 300},
+		{Name: "changes", Type: field.TypeJSON, Nullable: true},
+		{Name: "actor_id", Type: field.TypeInt, Nullable: true},
+		{Name: "actor_name", Type: field.TypeString, Nullable: true, Size: 200},
+	}
+	// ChangeLogEntriesTable holds the schema information for the "change_log_entries" table.
+	ChangeLogEntriesTable = &schema.Table{
+		Name:       "change_log_entries",
+		Columns:    ChangeLogEntriesColumns,
+		PrimaryKey: []*schema.Column{ChangeLogEntriesColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "changelogentry_entity_type_entity_id_at",
+				Unique:  false,
+				Columns: []*schema.Column{ChangeLogEntriesColumns[3], ChangeLogEntriesColumns[4], ChangeLogEntriesColumns[1]},
+			},
+			{
+				Name:    "changelogentry_at",
+				Unique:  false,
+				Columns: []*schema.Column{ChangeLogEntriesColumns[1]},
+			},
+			{
+				Name:    "changelogentry_actor_id",
+				Unique:  false,
+				Columns: []*schema.Column{ChangeLogEntriesColumns[7]},
+			},
+		},
+	}
 	// ContactsColumns holds the columns for the "contacts" table.
 	ContactsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -517,6 +552,47 @@ var (
 				Name:    "digest_group_id_date",
 				Unique:  true,
 				Columns: []*schema.Column{DigestsColumns[10], DigestsColumns[1]},
+			},
+		},
+	}
+	// DigestDeliveriesColumns holds the columns for the "digest_deliveries" table.
+	DigestDeliveriesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "address", Type: field.TypeString, Size: 254},
+		{Name: "status", Type: field.TypeEnum, Enums: []string{"pending", "sending", "sent", "failed"}, Default: "pending"},
+		{Name: "attempts", Type: field.TypeInt, Default: 0},
+		{Name: "message_id", Type: field.TypeString, Nullable: true, Size: 300},
+		{Name: "last_error", Type: field.TypeString, Nullable: true, Size: 1000},
+		{Name: "claimed_by", Type: field.TypeString, Nullable: true, Size: 200},
+		{Name: "claimed_until", Type: field.TypeTime, Nullable: true},
+		{Name: "next_attempt_at", Type: field.TypeTime, Nullable: true},
+		{Name: "sent_at", Type: field.TypeTime, Nullable: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "digest_id", Type: field.TypeInt},
+	}
+	// DigestDeliveriesTable holds the schema information for the "digest_deliveries" table.
+	DigestDeliveriesTable = &schema.Table{
+		Name:       "digest_deliveries",
+		Columns:    DigestDeliveriesColumns,
+		PrimaryKey: []*schema.Column{DigestDeliveriesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "digest_deliveries_digests_digest",
+				Columns:    []*schema.Column{DigestDeliveriesColumns[11]},
+				RefColumns: []*schema.Column{DigestsColumns[0]},
+				OnDelete:   schema.NoAction,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "digestdelivery_digest_id_address",
+				Unique:  true,
+				Columns: []*schema.Column{DigestDeliveriesColumns[11], DigestDeliveriesColumns[1]},
+			},
+			{
+				Name:    "digestdelivery_status_next_attempt_at",
+				Unique:  false,
+				Columns: []*schema.Column{DigestDeliveriesColumns[2], DigestDeliveriesColumns[8]},
 			},
 		},
 	}
@@ -1637,10 +1713,12 @@ var (
 		ArticleMentionsTable,
 		ArticleSourcesTable,
 		ArticleTopicsTable,
+		ChangeLogEntriesTable,
 		ContactsTable,
 		CountriesTable,
 		CountryGroupsTable,
 		DigestsTable,
+		DigestDeliveriesTable,
 		DigestSubscriptionsTable,
 		DossiersTable,
 		DossierEventsTable,
@@ -1707,6 +1785,9 @@ func init() {
 	ArticleTopicsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(25769803776),
 	}
+	ChangeLogEntriesTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(115964116992),
+	}
 	ContactsTable.ForeignKeys[0].RefTable = UsersTable
 	ContactsTable.ForeignKeys[1].RefTable = UsersTable
 	ContactsTable.ForeignKeys[2].RefTable = LocalAuthoritiesTable
@@ -1726,6 +1807,10 @@ func init() {
 	DigestsTable.ForeignKeys[0].RefTable = CountryGroupsTable
 	DigestsTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(42949672960),
+	}
+	DigestDeliveriesTable.ForeignKeys[0].RefTable = DigestsTable
+	DigestDeliveriesTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(120259084288),
 	}
 	DigestSubscriptionsTable.ForeignKeys[0].RefTable = UsersTable
 	DigestSubscriptionsTable.Annotation = &entsql.Annotation{

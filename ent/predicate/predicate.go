@@ -27,6 +27,9 @@ type ArticleSource func(*sql.Selector)
 // ArticleTopic is the predicate function for articletopic builders.
 type ArticleTopic func(*sql.Selector)
 
+// ChangeLogEntry is the predicate function for changelogentry builders.
+type ChangeLogEntry func(*sql.Selector)
+
 // Contact is the predicate function for contact builders.
 type Contact func(*sql.Selector)
 
@@ -38,6 +41,9 @@ type CountryGroup func(*sql.Selector)
 
 // Digest is the predicate function for digest builders.
 type Digest func(*sql.Selector)
+
+// DigestDelivery is the predicate function for digestdelivery builders.
+type DigestDelivery func(*sql.Selector)
 
 // DigestSubscription is the predicate function for digestsubscription builders.
 type DigestSubscription func(*sql.Selector)

@@ -20,7 +20,7 @@ func (User) Fields() []ent.Field {
 	return []ent.Field{
 		name("name", 200),
 		field.String("email").Optional().MaxLen(254).Match(emailPattern).
-			Annotations(entgql.OrderField("EMAIL")),
+			Annotations(entgql.Directives(entgql.NewDirective("personalData")), entgql.Skip(entgql.SkipWhereInput)),
 		field.Enum("role").Values("admin", "staff", "viewer").Default("viewer").
 			Annotations(entgql.OrderField("ROLE")),
 		field.Bool("disabled").Default(false),

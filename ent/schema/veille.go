@@ -52,6 +52,8 @@ func (Feed) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.To("country", Country.Type).Field("country_id").Unique(),
 		edge.From("sources", ArticleSource.Type).Ref("feed").Annotations(listEdge(), entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)),
+		edge.From("articles", Article.Type).Ref("feed").Annotations(listEdge(), entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)).
+			Comment("articles this feed was the first to carry"),
 	}
 }
 
@@ -282,7 +284,47 @@ func (Digest) Fields() []ent.Field {
 func (Digest) Edges() []ent.Edge {
 	return []ent.Edge{
 		edge.To("group", CountryGroup.Type).Field("group_id").Unique().Required(),
+		edge.From("deliveries", DigestDelivery.Type).Ref("digest").Annotations(entgql.Skip(entgql.SkipAll)),
 	}
+}
+
+// DigestDelivery is the sending of one digest to one address: recorded before the message
+// leaves, so that a digest is never sent twice to the same address, even after a crash or
+// with two workers.
+type DigestDelivery struct{ ent.Schema }
+
+// Fields of DigestDelivery.
+func (DigestDelivery) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("address").NotEmpty().MaxLen(254),
+		field.Enum("status").Values("pending", "sending", "sent", "failed").Default("pending"),
+		field.Int("attempts").Default(0),
+		field.String("message_id").Optional().MaxLen(300),
+		field.String("last_error").Optional().MaxLen(1000),
+		field.String("claimed_by").Optional().MaxLen(200),
+		field.Time("claimed_until").Optional().Nillable(),
+		field.Time("next_attempt_at").Optional().Nillable(),
+		field.Time("sent_at").Optional().Nillable(),
+		field.Time("created_at").Default(time.Now),
+		field.Int("digest_id"),
+	}
+}
+
+// Edges of DigestDelivery.
+func (DigestDelivery) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.To("digest", Digest.Type).Field("digest_id").Unique().Required(),
+	}
+}
+
+// Indexes of DigestDelivery.
+func (DigestDelivery) Indexes() []ent.Index {
+	return []ent.Index{index.Fields("digest_id", "address").Unique(), index.Fields("status", "next_attempt_at")}
+}
+
+// Annotations of DigestDelivery.
+func (DigestDelivery) Annotations() []schema.Annotation {
+	return []schema.Annotation{entgql.Skip(entgql.SkipAll)}
 }
 
 // Indexes of Digest.
