@@ -18,8 +18,9 @@ func init() {
 }
 
 func serve(ctx context.Context, env Env, args []string) error {
-	fs := newFlags(env, "serve", "[--addr HOST:PORT]")
+	fs := newFlags(env, "serve", "[--addr HOST:PORT] [--worker]")
 	addr := fs.String("addr", "", "listen address (default $COOPDESK_ADDR or 127.0.0.1:8080)")
+	withWorker := fs.Bool("worker", false, "also run the veille worker in this process (stops with the server)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -51,7 +52,26 @@ func serve(ctx context.Context, env Env, args []string) error {
 	if token != "" {
 		fmt.Fprintf(env.Stdout, "First start: bootstrap admin token (shown once, keep it safe):\n%s\n", token)
 	}
+	if !*withWorker {
+		err = srv.Serve(ctx, ln)
+		slog.Info("server stopped")
+		return err
+	}
+	w, err := newWorker(cfg, db, srv.Metrics().Registry())
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer w.Close()
+	workerCtx, stopWorker := context.WithCancel(ctx)
+	workerDone := make(chan struct{})
+	go func() {
+		defer close(workerDone)
+		_ = w.Run(workerCtx)
+	}()
 	err = srv.Serve(ctx, ln)
+	stopWorker()
+	<-workerDone
 	slog.Info("server stopped")
 	return err
 }

@@ -1,0 +1,87 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"coopdesk/internal/config"
+	"coopdesk/internal/database"
+	"coopdesk/worker"
+	"coopdesk/worker/fetch"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+func init() {
+	register("worker", "run the veille worker alone: fetch the due feeds on COOPDESK_WORKER_SCHEDULE until stopped", workerCmd)
+}
+
+func workerCmd(ctx context.Context, env Env, args []string) error {
+	fs := newFlags(env, "worker", "[--metrics-addr HOST:PORT]")
+	metricsAddr := fs.String("metrics-addr", "", "serve Prometheus metrics at http://HOST:PORT/metrics (default: none)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
+	}
+	cfg, db, err := setup(ctx, env)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.Exclusive(ctx, func() error { return prepare(ctx, db) }); err != nil {
+		return err
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	w, err := newWorker(cfg, db, reg)
+	if err != nil {
+		return err
+	}
+	defer w.Close()
+	if *metricsAddr != "" {
+		ln, err := net.Listen("tcp", *metricsAddr)
+		if err != nil {
+			return fmt.Errorf("listen on %s: %w", *metricsAddr, err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+		srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				slog.Error("metrics server stopped", "err", err)
+			}
+		}()
+		defer func() {
+			sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
+			defer cancel()
+			_ = srv.Shutdown(sctx)
+			<-done
+		}()
+		slog.Info("worker metrics", "url", "http://"+ln.Addr().String()+"/metrics")
+	}
+	return w.Run(ctx)
+}
+
+// newWorker builds the veille worker from the configuration; reg receives its metrics.
+func newWorker(cfg *config.Config, db *database.DB, reg prometheus.Registerer) (*worker.Worker, error) {
+	return worker.New(db, worker.Config{
+		Schedule:    cfg.WorkerSchedule,
+		Location:    cfg.TZ,
+		Concurrency: cfg.WorkerConcurrency,
+		LeaseTTL:    cfg.WorkerLease,
+		Fetch:       fetch.Config{AllowPrivate: cfg.FetchAllowPrivate},
+		Registerer:  reg,
+		Logger:      slog.Default(),
+	})
+}
