@@ -67,7 +67,7 @@ func TestFeedsCommands(t *testing.T) {
 		}
 	}
 
-	e, out, errb = env()
+	e, _, _ = env()
 	if err := fetchCmd(ctx, e, []string{"--feed", "1"}); err == nil || !strings.Contains(err.Error(), "no such feed") {
 		t.Errorf("fetch of an unknown feed: %v", err)
 	}
