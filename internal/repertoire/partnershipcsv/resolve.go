@@ -283,6 +283,16 @@ func (res *resolver) french(entry, dept string) (*authority, string, error) {
 		if len(kept) == 0 {
 			return nil, fmt.Sprintf("no French collectivité %q in département %s; candidates: %s", name, code, res.describe(cands)), nil
 		}
+		// "Paris (75)" is the commune, not the département of the same name.
+		var communes []int
+		for _, i := range kept {
+			if ix.list[i].level == localauthority.LevelCommune {
+				communes = append(communes, i)
+			}
+		}
+		if len(communes) > 0 {
+			kept = communes
+		}
 		cands = kept
 	}
 	return res.one(entry, cands, "")
