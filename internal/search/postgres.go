@@ -1,0 +1,149 @@
+package search
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/lib/pq"
+)
+
+// postgresBackend searches articles.search_vector, a stored generated tsvector: the title
+// (weight A) and summary (weight B), folded by coopdesk_search_fold (unaccent, Arabic
+// letter variants and harakat) and parsed with the configuration of the article's
+// language (coopdesk_search_config: french, english, or simple for Arabic and the rest).
+// PostgreSQL computes it on every insert and update, so nothing else keeps it in sync.
+type postgresBackend struct{ db *sql.DB }
+
+// migrateLock is the advisory lock key of the search migration: the extension is
+// database-wide, and CREATE EXTENSION IF NOT EXISTS is not safe against a concurrent twin.
+const migrateLock = 7_294_117_007
+
+// relevanceK squashes ts_rank into [0, 1): rank/(rank+k). A title match ranks about 0.1
+// to 0.6 with normalisation 1 (divided by 1 + log of the length), a summary match less.
+const relevanceK = 0.1
+
+func (p *postgresBackend) placeholder(n int) string { return "$" + strconv.Itoa(n) }
+
+func (p *postgresBackend) migrate(ctx context.Context) error {
+	tx, err := p.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("search migrate: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
+	if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", migrateLock); err != nil {
+		return fmt.Errorf("search migrate: lock: %w", err)
+	}
+	// The extension lives in one schema for the whole database (public unless it existed
+	// elsewhere); the functions refer to it by its schema, so that they work whatever the
+	// search_path (the tests give every database its own schema).
+	var extSchema string
+	err = tx.QueryRowContext(ctx, "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'unaccent'").Scan(&extSchema)
+	if err == sql.ErrNoRows {
+		if _, err := tx.ExecContext(ctx, "CREATE EXTENSION IF NOT EXISTS unaccent SCHEMA public"); err != nil {
+			return fmt.Errorf("search migrate: create extension unaccent (the database user needs the right to, or an administrator must create it): %w", err)
+		}
+		extSchema = "public"
+	} else if err != nil {
+		return fmt.Errorf("search migrate: find extension unaccent: %w", err)
+	}
+	arabicFrom, arabicTo := arabicTranslateArgs()
+	ext := pq.QuoteIdentifier(extSchema)
+	statements := []string{
+		// unaccent() is STABLE (it reads its dictionary through the search_path): a
+		// generated column needs an IMMUTABLE expression, hence this wrapper, which names
+		// the dictionary explicitly so that its result cannot depend on the search_path.
+		fmt.Sprintf(`CREATE OR REPLACE FUNCTION coopdesk_search_fold(t text) RETURNS text
+			LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+			AS $f$ SELECT translate(%s.unaccent(%s::regdictionary, t), %s, %s) $f$`,
+			ext, pq.QuoteLiteral(extSchema+".unaccent"), pq.QuoteLiteral(arabicFrom), pq.QuoteLiteral(arabicTo)),
+		// The article's language picks the configuration: stemming for French (also
+		// articles without a language: the veille's sources mostly are) and English, and
+		// only folding for Arabic and any other language.
+		`CREATE OR REPLACE FUNCTION coopdesk_search_config(lang text) RETURNS regconfig
+			LANGUAGE sql IMMUTABLE PARALLEL SAFE
+			AS $f$ SELECT CASE lower(split_part(replace(coalesce(lang, ''), '_', '-'), '-', 1))
+				WHEN '' THEN 'pg_catalog.french'::regconfig
+				WHEN 'fr' THEN 'pg_catalog.french'::regconfig
+				WHEN 'en' THEN 'pg_catalog.english'::regconfig
+				ELSE 'pg_catalog.simple'::regconfig END $f$`,
+		`ALTER TABLE articles ADD COLUMN IF NOT EXISTS search_vector tsvector GENERATED ALWAYS AS (
+			setweight(to_tsvector(coopdesk_search_config(language), coopdesk_search_fold(title)), 'A') ||
+			setweight(to_tsvector(coopdesk_search_config(language), coopdesk_search_fold(coalesce(summary_text, ''))), 'B')
+		) STORED`,
+		`CREATE INDEX IF NOT EXISTS article_search_vector ON articles USING gin (search_vector)`,
+	}
+	for _, s := range statements {
+		if _, err := tx.ExecContext(ctx, s); err != nil {
+			return fmt.Errorf("search migrate: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("search migrate: %w", err)
+	}
+	return nil
+}
+
+// tsquery returns the tsquery of expr. Each term is searched in the three configurations
+// an article may be indexed with, since the query does not say its language; the words
+// reach websearch_to_tsquery as parameters, already reduced to letters and digits (a
+// phrase in quotes that this code adds), so no operator of the user's can reach it.
+func (p *postgresBackend) tsquery(expr Expr, args *argList) string {
+	term := func(t Term) string {
+		text := t.Words[0]
+		if t.Phrase() {
+			text = `"` + strings.Join(t.Words, " ") + `"`
+		}
+		ph := args.add(text)
+		return fmt.Sprintf("(websearch_to_tsquery('pg_catalog.french', coopdesk_search_fold(%[1]s)) || "+
+			"websearch_to_tsquery('pg_catalog.english', coopdesk_search_fold(%[1]s)) || "+
+			"websearch_to_tsquery('pg_catalog.simple', coopdesk_search_fold(%[1]s)))", ph)
+	}
+	var parts []string
+	var nots []string
+	for _, c := range expr.Clauses {
+		alts := make([]string, len(c.Any))
+		for i, t := range c.Any {
+			alts[i] = term(t)
+		}
+		s := strings.Join(alts, " || ")
+		if len(alts) > 1 {
+			s = "(" + s + ")"
+		}
+		if c.Not {
+			nots = append(nots, "!!"+s)
+		} else {
+			parts = append(parts, s)
+		}
+	}
+	return "(" + strings.Join(append(parts, nots...), " && ") + ")"
+}
+
+// prepare has PostgreSQL build the tsquery once per search; the window statements then
+// take it as a constant parameter, which the GIN index scan and ts_rank use as is.
+func (p *postgresBackend) prepare(ctx context.Context, expr Expr) (string, error) {
+	args := &argList{ph: p.placeholder}
+	q := p.tsquery(expr, args)
+	var text string
+	if err := p.db.QueryRowContext(ctx, "SELECT ("+q+")::text", args.args...).Scan(&text); err != nil {
+		return "", fmt.Errorf("search articles: build query: %w", err)
+	}
+	return text, nil
+}
+
+func (p *postgresBackend) rank(prepared string, args *argList) (from, match, rank string) {
+	q := args.add(prepared) + "::tsquery"
+	return "articles a", "a.search_vector @@ " + q, fmt.Sprintf("ts_rank('{0.1, 0.2, 0.4, 1.0}', a.search_vector, %s, 1)", q)
+}
+
+func (p *postgresBackend) relevance(r string) string {
+	return fmt.Sprintf("1.0 / (1.0 + %g / GREATEST(%s, 1e-9))", relevanceK, r)
+}
+
+func (p *postgresBackend) recency(asOf, col string) string {
+	return fmt.Sprintf("1.0 / (1.0 + GREATEST(0, EXTRACT(EPOCH FROM (%s::timestamptz - %s))::float8) / %d)",
+		asOf, col, int64(RecencyHalfLife/time.Second))
+}
