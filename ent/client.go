@@ -3220,6 +3220,38 @@ func (c *DossierClient) QueryConsultantOrganization(_m *Dossier) *OrganizationQu
 	return query
 }
 
+// QueryPartnerCountry queries the partner_country edge of a Dossier.
+func (c *DossierClient) QueryPartnerCountry(_m *Dossier) *CountryQuery {
+	query := (&CountryClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(dossier.Table, dossier.FieldID, id),
+			sqlgraph.To(country.Table, country.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, dossier.PartnerCountryTable, dossier.PartnerCountryColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryPartnership queries the partnership edge of a Dossier.
+func (c *DossierClient) QueryPartnership(_m *Dossier) *PartnershipQuery {
+	query := (&PartnershipClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(dossier.Table, dossier.FieldID, id),
+			sqlgraph.To(partnership.Table, partnership.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, dossier.PartnershipTable, dossier.PartnershipColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
 // QueryEvents queries the events edge of a Dossier.
 func (c *DossierClient) QueryEvents(_m *Dossier) *DossierEventQuery {
 	query := (&DossierEventClient{config: c.config}).Query()

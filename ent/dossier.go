@@ -4,9 +4,11 @@ package ent
 
 import (
 	"coopdesk/ent/contact"
+	"coopdesk/ent/country"
 	"coopdesk/ent/dossier"
 	"coopdesk/ent/localauthority"
 	"coopdesk/ent/organization"
+	"coopdesk/ent/partnership"
 	"coopdesk/ent/user"
 	"encoding/json"
 	"fmt"
@@ -68,6 +70,10 @@ type Dossier struct {
 	ConsultantContactID *int `json:"consultant_contact_id,omitempty"`
 	// ConsultantOrganizationID holds the value of the "consultant_organization_id" field.
 	ConsultantOrganizationID *int `json:"consultant_organization_id,omitempty"`
+	// for project support: the country of the cooperation project
+	PartnerCountryID *int `json:"partner_country_id,omitempty"`
+	// for project support: the partnership the project builds on, when it exists
+	PartnershipID *int `json:"partnership_id,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the DossierQuery when eager-loading is set.
 	Edges        DossierEdges `json:"edges"`
@@ -88,15 +94,19 @@ type DossierEdges struct {
 	ConsultantContact *Contact `json:"consultant_contact,omitempty"`
 	// ConsultantOrganization holds the value of the consultant_organization edge.
 	ConsultantOrganization *Organization `json:"consultant_organization,omitempty"`
+	// PartnerCountry holds the value of the partner_country edge.
+	PartnerCountry *Country `json:"partner_country,omitempty"`
+	// Partnership holds the value of the partnership edge.
+	Partnership *Partnership `json:"partnership,omitempty"`
 	// Events holds the value of the events edge.
 	Events []*DossierEvent `json:"events,omitempty"`
 	// Milestones holds the value of the milestones edge.
 	Milestones []*Milestone `json:"milestones,omitempty"`
 	// loadedTypes holds the information for reporting if a
 	// type was loaded (or requested) in eager-loading or not.
-	loadedTypes [8]bool
+	loadedTypes [10]bool
 	// totalCount holds the count of the edges above.
-	totalCount [8]map[string]int
+	totalCount [10]map[string]int
 
 	namedEvents     map[string][]*DossierEvent
 	namedMilestones map[string][]*Milestone
@@ -168,10 +178,32 @@ func (e DossierEdges) ConsultantOrganizationOrErr() (*Organization, error) {
 	return nil, &NotLoadedError{edge: "consultant_organization"}
 }
 
+// PartnerCountryOrErr returns the PartnerCountry value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e DossierEdges) PartnerCountryOrErr() (*Country, error) {
+	if e.PartnerCountry != nil {
+		return e.PartnerCountry, nil
+	} else if e.loadedTypes[6] {
+		return nil, &NotFoundError{label: country.Label}
+	}
+	return nil, &NotLoadedError{edge: "partner_country"}
+}
+
+// PartnershipOrErr returns the Partnership value or an error if the edge
+// was not loaded in eager-loading, or loaded but was not found.
+func (e DossierEdges) PartnershipOrErr() (*Partnership, error) {
+	if e.Partnership != nil {
+		return e.Partnership, nil
+	} else if e.loadedTypes[7] {
+		return nil, &NotFoundError{label: partnership.Label}
+	}
+	return nil, &NotLoadedError{edge: "partnership"}
+}
+
 // EventsOrErr returns the Events value or an error if the edge
 // was not loaded in eager-loading.
 func (e DossierEdges) EventsOrErr() ([]*DossierEvent, error) {
-	if e.loadedTypes[6] {
+	if e.loadedTypes[8] {
 		return e.Events, nil
 	}
 	return nil, &NotLoadedError{edge: "events"}
@@ -180,7 +212,7 @@ func (e DossierEdges) EventsOrErr() ([]*DossierEvent, error) {
 // MilestonesOrErr returns the Milestones value or an error if the edge
 // was not loaded in eager-loading.
 func (e DossierEdges) MilestonesOrErr() ([]*Milestone, error) {
-	if e.loadedTypes[7] {
+	if e.loadedTypes[9] {
 		return e.Milestones, nil
 	}
 	return nil, &NotLoadedError{edge: "milestones"}
@@ -195,7 +227,7 @@ func (*Dossier) scanValues(columns []string) ([]any, error) {
 			values[i] = new([]byte)
 		case dossier.FieldRequestedAmount, dossier.FieldGrantedAmount:
 			values[i] = new(sql.NullFloat64)
-		case dossier.FieldID, dossier.FieldCreatedByID, dossier.FieldUpdatedByID, dossier.FieldApplicantID, dossier.FieldAssigneeID, dossier.FieldConsultantContactID, dossier.FieldConsultantOrganizationID:
+		case dossier.FieldID, dossier.FieldCreatedByID, dossier.FieldUpdatedByID, dossier.FieldApplicantID, dossier.FieldAssigneeID, dossier.FieldConsultantContactID, dossier.FieldConsultantOrganizationID, dossier.FieldPartnerCountryID, dossier.FieldPartnershipID:
 			values[i] = new(sql.NullInt64)
 		case dossier.FieldTitle, dossier.FieldCall, dossier.FieldSupportKind, dossier.FieldNeed, dossier.FieldStatus, dossier.FieldReviewNotes, dossier.FieldDecisionComment, dossier.FieldClosingNote:
 			values[i] = new(sql.NullString)
@@ -373,6 +405,20 @@ func (_m *Dossier) assignValues(columns []string, values []any) error {
 				_m.ConsultantOrganizationID = new(int)
 				*_m.ConsultantOrganizationID = int(value.Int64)
 			}
+		case dossier.FieldPartnerCountryID:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field partner_country_id", values[i])
+			} else if value.Valid {
+				_m.PartnerCountryID = new(int)
+				*_m.PartnerCountryID = int(value.Int64)
+			}
+		case dossier.FieldPartnershipID:
+			if value, ok := values[i].(*sql.NullInt64); !ok {
+				return fmt.Errorf("unexpected type %T for field partnership_id", values[i])
+			} else if value.Valid {
+				_m.PartnershipID = new(int)
+				*_m.PartnershipID = int(value.Int64)
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -414,6 +460,16 @@ func (_m *Dossier) QueryConsultantContact() *ContactQuery {
 // QueryConsultantOrganization queries the "consultant_organization" edge of the Dossier entity.
 func (_m *Dossier) QueryConsultantOrganization() *OrganizationQuery {
 	return NewDossierClient(_m.config).QueryConsultantOrganization(_m)
+}
+
+// QueryPartnerCountry queries the "partner_country" edge of the Dossier entity.
+func (_m *Dossier) QueryPartnerCountry() *CountryQuery {
+	return NewDossierClient(_m.config).QueryPartnerCountry(_m)
+}
+
+// QueryPartnership queries the "partnership" edge of the Dossier entity.
+func (_m *Dossier) QueryPartnership() *PartnershipQuery {
+	return NewDossierClient(_m.config).QueryPartnership(_m)
 }
 
 // QueryEvents queries the "events" edge of the Dossier entity.
@@ -537,6 +593,16 @@ func (_m *Dossier) String() string {
 	builder.WriteString(", ")
 	if v := _m.ConsultantOrganizationID; v != nil {
 		builder.WriteString("consultant_organization_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.PartnerCountryID; v != nil {
+		builder.WriteString("partner_country_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
+	}
+	builder.WriteString(", ")
+	if v := _m.PartnershipID; v != nil {
+		builder.WriteString("partnership_id=")
 		builder.WriteString(fmt.Sprintf("%v", *v))
 	}
 	builder.WriteByte(')')

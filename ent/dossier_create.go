@@ -5,11 +5,13 @@ package ent
 import (
 	"context"
 	"coopdesk/ent/contact"
+	"coopdesk/ent/country"
 	"coopdesk/ent/dossier"
 	"coopdesk/ent/dossierevent"
 	"coopdesk/ent/localauthority"
 	"coopdesk/ent/milestone"
 	"coopdesk/ent/organization"
+	"coopdesk/ent/partnership"
 	"coopdesk/ent/user"
 	"errors"
 	"fmt"
@@ -310,6 +312,34 @@ func (_c *DossierCreate) SetNillableConsultantOrganizationID(v *int) *DossierCre
 	return _c
 }
 
+// SetPartnerCountryID sets the "partner_country_id" field.
+func (_c *DossierCreate) SetPartnerCountryID(v int) *DossierCreate {
+	_c.mutation.SetPartnerCountryID(v)
+	return _c
+}
+
+// SetNillablePartnerCountryID sets the "partner_country_id" field if the given value is not nil.
+func (_c *DossierCreate) SetNillablePartnerCountryID(v *int) *DossierCreate {
+	if v != nil {
+		_c.SetPartnerCountryID(*v)
+	}
+	return _c
+}
+
+// SetPartnershipID sets the "partnership_id" field.
+func (_c *DossierCreate) SetPartnershipID(v int) *DossierCreate {
+	_c.mutation.SetPartnershipID(v)
+	return _c
+}
+
+// SetNillablePartnershipID sets the "partnership_id" field if the given value is not nil.
+func (_c *DossierCreate) SetNillablePartnershipID(v *int) *DossierCreate {
+	if v != nil {
+		_c.SetPartnershipID(*v)
+	}
+	return _c
+}
+
 // SetCreatedBy sets the "created_by" edge to the User entity.
 func (_c *DossierCreate) SetCreatedBy(v *User) *DossierCreate {
 	return _c.SetCreatedByID(v.ID)
@@ -338,6 +368,16 @@ func (_c *DossierCreate) SetConsultantContact(v *Contact) *DossierCreate {
 // SetConsultantOrganization sets the "consultant_organization" edge to the Organization entity.
 func (_c *DossierCreate) SetConsultantOrganization(v *Organization) *DossierCreate {
 	return _c.SetConsultantOrganizationID(v.ID)
+}
+
+// SetPartnerCountry sets the "partner_country" edge to the Country entity.
+func (_c *DossierCreate) SetPartnerCountry(v *Country) *DossierCreate {
+	return _c.SetPartnerCountryID(v.ID)
+}
+
+// SetPartnership sets the "partnership" edge to the Partnership entity.
+func (_c *DossierCreate) SetPartnership(v *Partnership) *DossierCreate {
+	return _c.SetPartnershipID(v.ID)
 }
 
 // AddEventIDs adds the "events" edge to the DossierEvent entity by IDs.
@@ -690,6 +730,40 @@ func (_c *DossierCreate) createSpec() (*Dossier, *sqlgraph.CreateSpec) {
 			edge.Target.Nodes = append(edge.Target.Nodes, k)
 		}
 		_node.ConsultantOrganizationID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.PartnerCountryIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   dossier.PartnerCountryTable,
+			Columns: []string{dossier.PartnerCountryColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(country.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.PartnerCountryID = &nodes[0]
+		_spec.Edges = append(_spec.Edges, edge)
+	}
+	if nodes := _c.mutation.PartnershipIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   dossier.PartnershipTable,
+			Columns: []string{dossier.PartnershipColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(partnership.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_node.PartnershipID = &nodes[0]
 		_spec.Edges = append(_spec.Edges, edge)
 	}
 	if nodes := _c.mutation.EventsIDs(); len(nodes) > 0 {
@@ -1127,6 +1201,42 @@ func (u *DossierUpsert) UpdateConsultantOrganizationID() *DossierUpsert {
 // ClearConsultantOrganizationID clears the value of the "consultant_organization_id" field.
 func (u *DossierUpsert) ClearConsultantOrganizationID() *DossierUpsert {
 	u.SetNull(dossier.FieldConsultantOrganizationID)
+	return u
+}
+
+// SetPartnerCountryID sets the "partner_country_id" field.
+func (u *DossierUpsert) SetPartnerCountryID(v int) *DossierUpsert {
+	u.Set(dossier.FieldPartnerCountryID, v)
+	return u
+}
+
+// UpdatePartnerCountryID sets the "partner_country_id" field to the value that was provided on create.
+func (u *DossierUpsert) UpdatePartnerCountryID() *DossierUpsert {
+	u.SetExcluded(dossier.FieldPartnerCountryID)
+	return u
+}
+
+// ClearPartnerCountryID clears the value of the "partner_country_id" field.
+func (u *DossierUpsert) ClearPartnerCountryID() *DossierUpsert {
+	u.SetNull(dossier.FieldPartnerCountryID)
+	return u
+}
+
+// SetPartnershipID sets the "partnership_id" field.
+func (u *DossierUpsert) SetPartnershipID(v int) *DossierUpsert {
+	u.Set(dossier.FieldPartnershipID, v)
+	return u
+}
+
+// UpdatePartnershipID sets the "partnership_id" field to the value that was provided on create.
+func (u *DossierUpsert) UpdatePartnershipID() *DossierUpsert {
+	u.SetExcluded(dossier.FieldPartnershipID)
+	return u
+}
+
+// ClearPartnershipID clears the value of the "partnership_id" field.
+func (u *DossierUpsert) ClearPartnershipID() *DossierUpsert {
+	u.SetNull(dossier.FieldPartnershipID)
 	return u
 }
 
@@ -1588,6 +1698,48 @@ func (u *DossierUpsertOne) UpdateConsultantOrganizationID() *DossierUpsertOne {
 func (u *DossierUpsertOne) ClearConsultantOrganizationID() *DossierUpsertOne {
 	return u.Update(func(s *DossierUpsert) {
 		s.ClearConsultantOrganizationID()
+	})
+}
+
+// SetPartnerCountryID sets the "partner_country_id" field.
+func (u *DossierUpsertOne) SetPartnerCountryID(v int) *DossierUpsertOne {
+	return u.Update(func(s *DossierUpsert) {
+		s.SetPartnerCountryID(v)
+	})
+}
+
+// UpdatePartnerCountryID sets the "partner_country_id" field to the value that was provided on create.
+func (u *DossierUpsertOne) UpdatePartnerCountryID() *DossierUpsertOne {
+	return u.Update(func(s *DossierUpsert) {
+		s.UpdatePartnerCountryID()
+	})
+}
+
+// ClearPartnerCountryID clears the value of the "partner_country_id" field.
+func (u *DossierUpsertOne) ClearPartnerCountryID() *DossierUpsertOne {
+	return u.Update(func(s *DossierUpsert) {
+		s.ClearPartnerCountryID()
+	})
+}
+
+// SetPartnershipID sets the "partnership_id" field.
+func (u *DossierUpsertOne) SetPartnershipID(v int) *DossierUpsertOne {
+	return u.Update(func(s *DossierUpsert) {
+		s.SetPartnershipID(v)
+	})
+}
+
+// UpdatePartnershipID sets the "partnership_id" field to the value that was provided on create.
+func (u *DossierUpsertOne) UpdatePartnershipID() *DossierUpsertOne {
+	return u.Update(func(s *DossierUpsert) {
+		s.UpdatePartnershipID()
+	})
+}
+
+// ClearPartnershipID clears the value of the "partnership_id" field.
+func (u *DossierUpsertOne) ClearPartnershipID() *DossierUpsertOne {
+	return u.Update(func(s *DossierUpsert) {
+		s.ClearPartnershipID()
 	})
 }
 
@@ -2215,6 +2367,48 @@ func (u *DossierUpsertBulk) UpdateConsultantOrganizationID() *DossierUpsertBulk 
 func (u *DossierUpsertBulk) ClearConsultantOrganizationID() *DossierUpsertBulk {
 	return u.Update(func(s *DossierUpsert) {
 		s.ClearConsultantOrganizationID()
+	})
+}
+
+// SetPartnerCountryID sets the "partner_country_id" field.
+func (u *DossierUpsertBulk) SetPartnerCountryID(v int) *DossierUpsertBulk {
+	return u.Update(func(s *DossierUpsert) {
+		s.SetPartnerCountryID(v)
+	})
+}
+
+// UpdatePartnerCountryID sets the "partner_country_id" field to the value that was provided on create.
+func (u *DossierUpsertBulk) UpdatePartnerCountryID() *DossierUpsertBulk {
+	return u.Update(func(s *DossierUpsert) {
+		s.UpdatePartnerCountryID()
+	})
+}
+
+// ClearPartnerCountryID clears the value of the "partner_country_id" field.
+func (u *DossierUpsertBulk) ClearPartnerCountryID() *DossierUpsertBulk {
+	return u.Update(func(s *DossierUpsert) {
+		s.ClearPartnerCountryID()
+	})
+}
+
+// SetPartnershipID sets the "partnership_id" field.
+func (u *DossierUpsertBulk) SetPartnershipID(v int) *DossierUpsertBulk {
+	return u.Update(func(s *DossierUpsert) {
+		s.SetPartnershipID(v)
+	})
+}
+
+// UpdatePartnershipID sets the "partnership_id" field to the value that was provided on create.
+func (u *DossierUpsertBulk) UpdatePartnershipID() *DossierUpsertBulk {
+	return u.Update(func(s *DossierUpsert) {
+		s.UpdatePartnershipID()
+	})
+}
+
+// ClearPartnershipID clears the value of the "partnership_id" field.
+func (u *DossierUpsertBulk) ClearPartnershipID() *DossierUpsertBulk {
+	return u.Update(func(s *DossierUpsert) {
+		s.ClearPartnershipID()
 	})
 }
 

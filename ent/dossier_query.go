@@ -5,11 +5,13 @@ package ent
 import (
 	"context"
 	"coopdesk/ent/contact"
+	"coopdesk/ent/country"
 	"coopdesk/ent/dossier"
 	"coopdesk/ent/dossierevent"
 	"coopdesk/ent/localauthority"
 	"coopdesk/ent/milestone"
 	"coopdesk/ent/organization"
+	"coopdesk/ent/partnership"
 	"coopdesk/ent/predicate"
 	"coopdesk/ent/user"
 	"database/sql/driver"
@@ -36,6 +38,8 @@ type DossierQuery struct {
 	withAssignee               *UserQuery
 	withConsultantContact      *ContactQuery
 	withConsultantOrganization *OrganizationQuery
+	withPartnerCountry         *CountryQuery
+	withPartnership            *PartnershipQuery
 	withEvents                 *DossierEventQuery
 	withMilestones             *MilestoneQuery
 	loadTotal                  []func(context.Context, []*Dossier) error
@@ -203,6 +207,50 @@ func (_q *DossierQuery) QueryConsultantOrganization() *OrganizationQuery {
 			sqlgraph.From(dossier.Table, dossier.FieldID, selector),
 			sqlgraph.To(organization.Table, organization.FieldID),
 			sqlgraph.Edge(sqlgraph.M2O, false, dossier.ConsultantOrganizationTable, dossier.ConsultantOrganizationColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryPartnerCountry chains the current query on the "partner_country" edge.
+func (_q *DossierQuery) QueryPartnerCountry() *CountryQuery {
+	query := (&CountryClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(dossier.Table, dossier.FieldID, selector),
+			sqlgraph.To(country.Table, country.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, dossier.PartnerCountryTable, dossier.PartnerCountryColumn),
+		)
+		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
+		return fromU, nil
+	}
+	return query
+}
+
+// QueryPartnership chains the current query on the "partnership" edge.
+func (_q *DossierQuery) QueryPartnership() *PartnershipQuery {
+	query := (&PartnershipClient{config: _q.config}).Query()
+	query.path = func(ctx context.Context) (fromU *sql.Selector, err error) {
+		if err := _q.prepareQuery(ctx); err != nil {
+			return nil, err
+		}
+		selector := _q.sqlQuery(ctx)
+		if err := selector.Err(); err != nil {
+			return nil, err
+		}
+		step := sqlgraph.NewStep(
+			sqlgraph.From(dossier.Table, dossier.FieldID, selector),
+			sqlgraph.To(partnership.Table, partnership.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, dossier.PartnershipTable, dossier.PartnershipColumn),
 		)
 		fromU = sqlgraph.SetNeighbors(_q.driver.Dialect(), step)
 		return fromU, nil
@@ -452,6 +500,8 @@ func (_q *DossierQuery) Clone() *DossierQuery {
 		withAssignee:               _q.withAssignee.Clone(),
 		withConsultantContact:      _q.withConsultantContact.Clone(),
 		withConsultantOrganization: _q.withConsultantOrganization.Clone(),
+		withPartnerCountry:         _q.withPartnerCountry.Clone(),
+		withPartnership:            _q.withPartnership.Clone(),
 		withEvents:                 _q.withEvents.Clone(),
 		withMilestones:             _q.withMilestones.Clone(),
 		// clone intermediate query.
@@ -524,6 +574,28 @@ func (_q *DossierQuery) WithConsultantOrganization(opts ...func(*OrganizationQue
 		opt(query)
 	}
 	_q.withConsultantOrganization = query
+	return _q
+}
+
+// WithPartnerCountry tells the query-builder to eager-load the nodes that are connected to
+// the "partner_country" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *DossierQuery) WithPartnerCountry(opts ...func(*CountryQuery)) *DossierQuery {
+	query := (&CountryClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withPartnerCountry = query
+	return _q
+}
+
+// WithPartnership tells the query-builder to eager-load the nodes that are connected to
+// the "partnership" edge. The optional arguments are used to configure the query builder of the edge.
+func (_q *DossierQuery) WithPartnership(opts ...func(*PartnershipQuery)) *DossierQuery {
+	query := (&PartnershipClient{config: _q.config}).Query()
+	for _, opt := range opts {
+		opt(query)
+	}
+	_q.withPartnership = query
 	return _q
 }
 
@@ -627,13 +699,15 @@ func (_q *DossierQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Doss
 	var (
 		nodes       = []*Dossier{}
 		_spec       = _q.querySpec()
-		loadedTypes = [8]bool{
+		loadedTypes = [10]bool{
 			_q.withCreatedBy != nil,
 			_q.withUpdatedBy != nil,
 			_q.withApplicant != nil,
 			_q.withAssignee != nil,
 			_q.withConsultantContact != nil,
 			_q.withConsultantOrganization != nil,
+			_q.withPartnerCountry != nil,
+			_q.withPartnership != nil,
 			_q.withEvents != nil,
 			_q.withMilestones != nil,
 		}
@@ -692,6 +766,18 @@ func (_q *DossierQuery) sqlAll(ctx context.Context, hooks ...queryHook) ([]*Doss
 	if query := _q.withConsultantOrganization; query != nil {
 		if err := _q.loadConsultantOrganization(ctx, query, nodes, nil,
 			func(n *Dossier, e *Organization) { n.Edges.ConsultantOrganization = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withPartnerCountry; query != nil {
+		if err := _q.loadPartnerCountry(ctx, query, nodes, nil,
+			func(n *Dossier, e *Country) { n.Edges.PartnerCountry = e }); err != nil {
+			return nil, err
+		}
+	}
+	if query := _q.withPartnership; query != nil {
+		if err := _q.loadPartnership(ctx, query, nodes, nil,
+			func(n *Dossier, e *Partnership) { n.Edges.Partnership = e }); err != nil {
 			return nil, err
 		}
 	}
@@ -920,6 +1006,70 @@ func (_q *DossierQuery) loadConsultantOrganization(ctx context.Context, query *O
 	}
 	return nil
 }
+func (_q *DossierQuery) loadPartnerCountry(ctx context.Context, query *CountryQuery, nodes []*Dossier, init func(*Dossier), assign func(*Dossier, *Country)) error {
+	ids := make([]int, 0, len(nodes))
+	nodeids := make(map[int][]*Dossier)
+	for i := range nodes {
+		if nodes[i].PartnerCountryID == nil {
+			continue
+		}
+		fk := *nodes[i].PartnerCountryID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(country.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "partner_country_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
+func (_q *DossierQuery) loadPartnership(ctx context.Context, query *PartnershipQuery, nodes []*Dossier, init func(*Dossier), assign func(*Dossier, *Partnership)) error {
+	ids := make([]int, 0, len(nodes))
+	nodeids := make(map[int][]*Dossier)
+	for i := range nodes {
+		if nodes[i].PartnershipID == nil {
+			continue
+		}
+		fk := *nodes[i].PartnershipID
+		if _, ok := nodeids[fk]; !ok {
+			ids = append(ids, fk)
+		}
+		nodeids[fk] = append(nodeids[fk], nodes[i])
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	query.Where(partnership.IDIn(ids...))
+	neighbors, err := query.All(ctx)
+	if err != nil {
+		return err
+	}
+	for _, n := range neighbors {
+		nodes, ok := nodeids[n.ID]
+		if !ok {
+			return fmt.Errorf(`unexpected foreign-key "partnership_id" returned %v`, n.ID)
+		}
+		for i := range nodes {
+			assign(nodes[i], n)
+		}
+	}
+	return nil
+}
 func (_q *DossierQuery) loadEvents(ctx context.Context, query *DossierEventQuery, nodes []*Dossier, init func(*Dossier), assign func(*Dossier, *DossierEvent)) error {
 	fks := make([]driver.Value, 0, len(nodes))
 	nodeids := make(map[int]*Dossier)
@@ -1026,6 +1176,12 @@ func (_q *DossierQuery) querySpec() *sqlgraph.QuerySpec {
 		}
 		if _q.withConsultantOrganization != nil {
 			_spec.Node.AddColumnOnce(dossier.FieldConsultantOrganizationID)
+		}
+		if _q.withPartnerCountry != nil {
+			_spec.Node.AddColumnOnce(dossier.FieldPartnerCountryID)
+		}
+		if _q.withPartnership != nil {
+			_spec.Node.AddColumnOnce(dossier.FieldPartnershipID)
 		}
 	}
 	if ps := _q.predicates; len(ps) > 0 {

@@ -5,11 +5,13 @@ package ent
 import (
 	"context"
 	"coopdesk/ent/contact"
+	"coopdesk/ent/country"
 	"coopdesk/ent/dossier"
 	"coopdesk/ent/dossierevent"
 	"coopdesk/ent/localauthority"
 	"coopdesk/ent/milestone"
 	"coopdesk/ent/organization"
+	"coopdesk/ent/partnership"
 	"coopdesk/ent/predicate"
 	"coopdesk/ent/user"
 	"errors"
@@ -417,6 +419,46 @@ func (_u *DossierUpdate) ClearConsultantOrganizationID() *DossierUpdate {
 	return _u
 }
 
+// SetPartnerCountryID sets the "partner_country_id" field.
+func (_u *DossierUpdate) SetPartnerCountryID(v int) *DossierUpdate {
+	_u.mutation.SetPartnerCountryID(v)
+	return _u
+}
+
+// SetNillablePartnerCountryID sets the "partner_country_id" field if the given value is not nil.
+func (_u *DossierUpdate) SetNillablePartnerCountryID(v *int) *DossierUpdate {
+	if v != nil {
+		_u.SetPartnerCountryID(*v)
+	}
+	return _u
+}
+
+// ClearPartnerCountryID clears the value of the "partner_country_id" field.
+func (_u *DossierUpdate) ClearPartnerCountryID() *DossierUpdate {
+	_u.mutation.ClearPartnerCountryID()
+	return _u
+}
+
+// SetPartnershipID sets the "partnership_id" field.
+func (_u *DossierUpdate) SetPartnershipID(v int) *DossierUpdate {
+	_u.mutation.SetPartnershipID(v)
+	return _u
+}
+
+// SetNillablePartnershipID sets the "partnership_id" field if the given value is not nil.
+func (_u *DossierUpdate) SetNillablePartnershipID(v *int) *DossierUpdate {
+	if v != nil {
+		_u.SetPartnershipID(*v)
+	}
+	return _u
+}
+
+// ClearPartnershipID clears the value of the "partnership_id" field.
+func (_u *DossierUpdate) ClearPartnershipID() *DossierUpdate {
+	_u.mutation.ClearPartnershipID()
+	return _u
+}
+
 // SetUpdatedBy sets the "updated_by" edge to the User entity.
 func (_u *DossierUpdate) SetUpdatedBy(v *User) *DossierUpdate {
 	return _u.SetUpdatedByID(v.ID)
@@ -440,6 +482,16 @@ func (_u *DossierUpdate) SetConsultantContact(v *Contact) *DossierUpdate {
 // SetConsultantOrganization sets the "consultant_organization" edge to the Organization entity.
 func (_u *DossierUpdate) SetConsultantOrganization(v *Organization) *DossierUpdate {
 	return _u.SetConsultantOrganizationID(v.ID)
+}
+
+// SetPartnerCountry sets the "partner_country" edge to the Country entity.
+func (_u *DossierUpdate) SetPartnerCountry(v *Country) *DossierUpdate {
+	return _u.SetPartnerCountryID(v.ID)
+}
+
+// SetPartnership sets the "partnership" edge to the Partnership entity.
+func (_u *DossierUpdate) SetPartnership(v *Partnership) *DossierUpdate {
+	return _u.SetPartnershipID(v.ID)
 }
 
 // AddEventIDs adds the "events" edge to the DossierEvent entity by IDs.
@@ -504,6 +556,18 @@ func (_u *DossierUpdate) ClearConsultantContact() *DossierUpdate {
 // ClearConsultantOrganization clears the "consultant_organization" edge to the Organization entity.
 func (_u *DossierUpdate) ClearConsultantOrganization() *DossierUpdate {
 	_u.mutation.ClearConsultantOrganization()
+	return _u
+}
+
+// ClearPartnerCountry clears the "partner_country" edge to the Country entity.
+func (_u *DossierUpdate) ClearPartnerCountry() *DossierUpdate {
+	_u.mutation.ClearPartnerCountry()
+	return _u
+}
+
+// ClearPartnership clears the "partnership" edge to the Partnership entity.
+func (_u *DossierUpdate) ClearPartnership() *DossierUpdate {
+	_u.mutation.ClearPartnership()
 	return _u
 }
 
@@ -886,6 +950,64 @@ func (_u *DossierUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(organization.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.PartnerCountryCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   dossier.PartnerCountryTable,
+			Columns: []string{dossier.PartnerCountryColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(country.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.PartnerCountryIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   dossier.PartnerCountryTable,
+			Columns: []string{dossier.PartnerCountryColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(country.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.PartnershipCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   dossier.PartnershipTable,
+			Columns: []string{dossier.PartnershipColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(partnership.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.PartnershipIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   dossier.PartnershipTable,
+			Columns: []string{dossier.PartnershipColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(partnership.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {
@@ -1387,6 +1509,46 @@ func (_u *DossierUpdateOne) ClearConsultantOrganizationID() *DossierUpdateOne {
 	return _u
 }
 
+// SetPartnerCountryID sets the "partner_country_id" field.
+func (_u *DossierUpdateOne) SetPartnerCountryID(v int) *DossierUpdateOne {
+	_u.mutation.SetPartnerCountryID(v)
+	return _u
+}
+
+// SetNillablePartnerCountryID sets the "partner_country_id" field if the given value is not nil.
+func (_u *DossierUpdateOne) SetNillablePartnerCountryID(v *int) *DossierUpdateOne {
+	if v != nil {
+		_u.SetPartnerCountryID(*v)
+	}
+	return _u
+}
+
+// ClearPartnerCountryID clears the value of the "partner_country_id" field.
+func (_u *DossierUpdateOne) ClearPartnerCountryID() *DossierUpdateOne {
+	_u.mutation.ClearPartnerCountryID()
+	return _u
+}
+
+// SetPartnershipID sets the "partnership_id" field.
+func (_u *DossierUpdateOne) SetPartnershipID(v int) *DossierUpdateOne {
+	_u.mutation.SetPartnershipID(v)
+	return _u
+}
+
+// SetNillablePartnershipID sets the "partnership_id" field if the given value is not nil.
+func (_u *DossierUpdateOne) SetNillablePartnershipID(v *int) *DossierUpdateOne {
+	if v != nil {
+		_u.SetPartnershipID(*v)
+	}
+	return _u
+}
+
+// ClearPartnershipID clears the value of the "partnership_id" field.
+func (_u *DossierUpdateOne) ClearPartnershipID() *DossierUpdateOne {
+	_u.mutation.ClearPartnershipID()
+	return _u
+}
+
 // SetUpdatedBy sets the "updated_by" edge to the User entity.
 func (_u *DossierUpdateOne) SetUpdatedBy(v *User) *DossierUpdateOne {
 	return _u.SetUpdatedByID(v.ID)
@@ -1410,6 +1572,16 @@ func (_u *DossierUpdateOne) SetConsultantContact(v *Contact) *DossierUpdateOne {
 // SetConsultantOrganization sets the "consultant_organization" edge to the Organization entity.
 func (_u *DossierUpdateOne) SetConsultantOrganization(v *Organization) *DossierUpdateOne {
 	return _u.SetConsultantOrganizationID(v.ID)
+}
+
+// SetPartnerCountry sets the "partner_country" edge to the Country entity.
+func (_u *DossierUpdateOne) SetPartnerCountry(v *Country) *DossierUpdateOne {
+	return _u.SetPartnerCountryID(v.ID)
+}
+
+// SetPartnership sets the "partnership" edge to the Partnership entity.
+func (_u *DossierUpdateOne) SetPartnership(v *Partnership) *DossierUpdateOne {
+	return _u.SetPartnershipID(v.ID)
 }
 
 // AddEventIDs adds the "events" edge to the DossierEvent entity by IDs.
@@ -1474,6 +1646,18 @@ func (_u *DossierUpdateOne) ClearConsultantContact() *DossierUpdateOne {
 // ClearConsultantOrganization clears the "consultant_organization" edge to the Organization entity.
 func (_u *DossierUpdateOne) ClearConsultantOrganization() *DossierUpdateOne {
 	_u.mutation.ClearConsultantOrganization()
+	return _u
+}
+
+// ClearPartnerCountry clears the "partner_country" edge to the Country entity.
+func (_u *DossierUpdateOne) ClearPartnerCountry() *DossierUpdateOne {
+	_u.mutation.ClearPartnerCountry()
+	return _u
+}
+
+// ClearPartnership clears the "partnership" edge to the Partnership entity.
+func (_u *DossierUpdateOne) ClearPartnership() *DossierUpdateOne {
+	_u.mutation.ClearPartnership()
 	return _u
 }
 
@@ -1886,6 +2070,64 @@ func (_u *DossierUpdateOne) sqlSave(ctx context.Context) (_node *Dossier, err er
 			Bidi:    false,
 			Target: &sqlgraph.EdgeTarget{
 				IDSpec: sqlgraph.NewFieldSpec(organization.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.PartnerCountryCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   dossier.PartnerCountryTable,
+			Columns: []string{dossier.PartnerCountryColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(country.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.PartnerCountryIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   dossier.PartnerCountryTable,
+			Columns: []string{dossier.PartnerCountryColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(country.FieldID, field.TypeInt),
+			},
+		}
+		for _, k := range nodes {
+			edge.Target.Nodes = append(edge.Target.Nodes, k)
+		}
+		_spec.Edges.Add = append(_spec.Edges.Add, edge)
+	}
+	if _u.mutation.PartnershipCleared() {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   dossier.PartnershipTable,
+			Columns: []string{dossier.PartnershipColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(partnership.FieldID, field.TypeInt),
+			},
+		}
+		_spec.Edges.Clear = append(_spec.Edges.Clear, edge)
+	}
+	if nodes := _u.mutation.PartnershipIDs(); len(nodes) > 0 {
+		edge := &sqlgraph.EdgeSpec{
+			Rel:     sqlgraph.M2O,
+			Inverse: false,
+			Table:   dossier.PartnershipTable,
+			Columns: []string{dossier.PartnershipColumn},
+			Bidi:    false,
+			Target: &sqlgraph.EdgeTarget{
+				IDSpec: sqlgraph.NewFieldSpec(partnership.FieldID, field.TypeInt),
 			},
 		}
 		for _, k := range nodes {

@@ -2868,6 +2868,36 @@ func (_q *DossierQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 				fieldSeen[dossier.FieldConsultantOrganizationID] = struct{}{}
 			}
 
+		case "partnerCountry":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&CountryClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, countryImplementors)...); err != nil {
+				return err
+			}
+			_q.withPartnerCountry = query
+			if _, ok := fieldSeen[dossier.FieldPartnerCountryID]; !ok {
+				selectedFields = append(selectedFields, dossier.FieldPartnerCountryID)
+				fieldSeen[dossier.FieldPartnerCountryID] = struct{}{}
+			}
+
+		case "partnership":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&PartnershipClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, partnershipImplementors)...); err != nil {
+				return err
+			}
+			_q.withPartnership = query
+			if _, ok := fieldSeen[dossier.FieldPartnershipID]; !ok {
+				selectedFields = append(selectedFields, dossier.FieldPartnershipID)
+				fieldSeen[dossier.FieldPartnershipID] = struct{}{}
+			}
+
 		case "events":
 			var (
 				alias = field.Alias
@@ -2911,10 +2941,10 @@ func (_q *DossierQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 						}
 						for i := range nodes {
 							n := m[nodes[i].ID]
-							if nodes[i].Edges.totalCount[6] == nil {
-								nodes[i].Edges.totalCount[6] = make(map[string]int)
+							if nodes[i].Edges.totalCount[8] == nil {
+								nodes[i].Edges.totalCount[8] = make(map[string]int)
 							}
-							nodes[i].Edges.totalCount[6][alias] = n
+							nodes[i].Edges.totalCount[8][alias] = n
 						}
 						return nil
 					})
@@ -2922,10 +2952,10 @@ func (_q *DossierQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Dossier) error {
 						for i := range nodes {
 							n := len(nodes[i].Edges.Events)
-							if nodes[i].Edges.totalCount[6] == nil {
-								nodes[i].Edges.totalCount[6] = make(map[string]int)
+							if nodes[i].Edges.totalCount[8] == nil {
+								nodes[i].Edges.totalCount[8] = make(map[string]int)
 							}
-							nodes[i].Edges.totalCount[6][alias] = n
+							nodes[i].Edges.totalCount[8][alias] = n
 						}
 						return nil
 					})
@@ -3000,10 +3030,10 @@ func (_q *DossierQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 						}
 						for i := range nodes {
 							n := m[nodes[i].ID]
-							if nodes[i].Edges.totalCount[7] == nil {
-								nodes[i].Edges.totalCount[7] = make(map[string]int)
+							if nodes[i].Edges.totalCount[9] == nil {
+								nodes[i].Edges.totalCount[9] = make(map[string]int)
 							}
-							nodes[i].Edges.totalCount[7][alias] = n
+							nodes[i].Edges.totalCount[9][alias] = n
 						}
 						return nil
 					})
@@ -3011,10 +3041,10 @@ func (_q *DossierQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 					_q.loadTotal = append(_q.loadTotal, func(_ context.Context, nodes []*Dossier) error {
 						for i := range nodes {
 							n := len(nodes[i].Edges.Milestones)
-							if nodes[i].Edges.totalCount[7] == nil {
-								nodes[i].Edges.totalCount[7] = make(map[string]int)
+							if nodes[i].Edges.totalCount[9] == nil {
+								nodes[i].Edges.totalCount[9] = make(map[string]int)
 							}
-							nodes[i].Edges.totalCount[7][alias] = n
+							nodes[i].Edges.totalCount[9][alias] = n
 						}
 						return nil
 					})
@@ -3149,6 +3179,16 @@ func (_q *DossierQuery) collectField(ctx context.Context, oneNode bool, opCtx *g
 			if _, ok := fieldSeen[dossier.FieldConsultantOrganizationID]; !ok {
 				selectedFields = append(selectedFields, dossier.FieldConsultantOrganizationID)
 				fieldSeen[dossier.FieldConsultantOrganizationID] = struct{}{}
+			}
+		case "partnerCountryID":
+			if _, ok := fieldSeen[dossier.FieldPartnerCountryID]; !ok {
+				selectedFields = append(selectedFields, dossier.FieldPartnerCountryID)
+				fieldSeen[dossier.FieldPartnerCountryID] = struct{}{}
+			}
+		case "partnershipID":
+			if _, ok := fieldSeen[dossier.FieldPartnershipID]; !ok {
+				selectedFields = append(selectedFields, dossier.FieldPartnershipID)
+				fieldSeen[dossier.FieldPartnershipID] = struct{}{}
 			}
 		case "id":
 		case "__typename":

@@ -531,6 +531,22 @@ func (_m *Dossier) ConsultantOrganization(ctx context.Context) (*Organization, e
 	return result, MaskNotFound(err)
 }
 
+func (_m *Dossier) PartnerCountry(ctx context.Context) (*Country, error) {
+	result, err := _m.Edges.PartnerCountryOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryPartnerCountry().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *Dossier) Partnership(ctx context.Context) (*Partnership, error) {
+	result, err := _m.Edges.PartnershipOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryPartnership().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
 func (_m *Dossier) Events(
 	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy []*DossierEventOrder, where *DossierEventWhereInput,
 ) (*DossierEventConnection, error) {
@@ -539,7 +555,7 @@ func (_m *Dossier) Events(
 		WithDossierEventFilter(where.Filter),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
-	totalCount, hasTotalCount := _m.Edges.totalCount[6][alias]
+	totalCount, hasTotalCount := _m.Edges.totalCount[8][alias]
 	if nodes, err := _m.NamedEvents(alias); err == nil || hasTotalCount {
 		pager, err := newDossierEventPager(opts, last != nil)
 		if err != nil {
@@ -560,7 +576,7 @@ func (_m *Dossier) Milestones(
 		WithMilestoneFilter(where.Filter),
 	}
 	alias := graphql.GetFieldContext(ctx).Field.Alias
-	totalCount, hasTotalCount := _m.Edges.totalCount[7][alias]
+	totalCount, hasTotalCount := _m.Edges.totalCount[9][alias]
 	if nodes, err := _m.NamedMilestones(alias); err == nil || hasTotalCount {
 		pager, err := newMilestonePager(opts, last != nil)
 		if err != nil {

@@ -596,6 +596,8 @@ type CreateDossierInput struct {
 	AssigneeID               *int
 	ConsultantContactID      *int
 	ConsultantOrganizationID *int
+	PartnerCountryID         *int
+	PartnershipID            *int
 }
 
 // Mutate applies the CreateDossierInput on the DossierMutation builder.
@@ -646,6 +648,12 @@ func (i *CreateDossierInput) Mutate(m *DossierMutation) {
 	if v := i.ConsultantOrganizationID; v != nil {
 		m.SetConsultantOrganizationID(*v)
 	}
+	if v := i.PartnerCountryID; v != nil {
+		m.SetPartnerCountryID(*v)
+	}
+	if v := i.PartnershipID; v != nil {
+		m.SetPartnershipID(*v)
+	}
 }
 
 // SetInput applies the change-set in the CreateDossierInput on the DossierCreate builder.
@@ -688,6 +696,10 @@ type UpdateDossierInput struct {
 	ConsultantContactID         *int
 	ClearConsultantOrganization bool
 	ConsultantOrganizationID    *int
+	ClearPartnerCountry         bool
+	PartnerCountryID            *int
+	ClearPartnership            bool
+	PartnershipID               *int
 }
 
 // Mutate applies the UpdateDossierInput on the DossierMutation builder.
@@ -787,6 +799,18 @@ func (i *UpdateDossierInput) Mutate(m *DossierMutation) {
 	}
 	if v := i.ConsultantOrganizationID; v != nil {
 		m.SetConsultantOrganizationID(*v)
+	}
+	if i.ClearPartnerCountry {
+		m.ClearPartnerCountry()
+	}
+	if v := i.PartnerCountryID; v != nil {
+		m.SetPartnerCountryID(*v)
+	}
+	if i.ClearPartnership {
+		m.ClearPartnership()
+	}
+	if v := i.PartnershipID; v != nil {
+		m.SetPartnershipID(*v)
 	}
 }
 

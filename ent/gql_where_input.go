@@ -6015,6 +6015,22 @@ type DossierWhereInput struct {
 	ConsultantOrganizationIDIsNil  bool  `json:"consultantOrganizationIDIsNil,omitempty"`
 	ConsultantOrganizationIDNotNil bool  `json:"consultantOrganizationIDNotNil,omitempty"`
 
+	// "partner_country_id" field predicates.
+	PartnerCountryID       *int  `json:"partnerCountryID,omitempty"`
+	PartnerCountryIDNEQ    *int  `json:"partnerCountryIDNEQ,omitempty"`
+	PartnerCountryIDIn     []int `json:"partnerCountryIDIn,omitempty"`
+	PartnerCountryIDNotIn  []int `json:"partnerCountryIDNotIn,omitempty"`
+	PartnerCountryIDIsNil  bool  `json:"partnerCountryIDIsNil,omitempty"`
+	PartnerCountryIDNotNil bool  `json:"partnerCountryIDNotNil,omitempty"`
+
+	// "partnership_id" field predicates.
+	PartnershipID       *int  `json:"partnershipID,omitempty"`
+	PartnershipIDNEQ    *int  `json:"partnershipIDNEQ,omitempty"`
+	PartnershipIDIn     []int `json:"partnershipIDIn,omitempty"`
+	PartnershipIDNotIn  []int `json:"partnershipIDNotIn,omitempty"`
+	PartnershipIDIsNil  bool  `json:"partnershipIDIsNil,omitempty"`
+	PartnershipIDNotNil bool  `json:"partnershipIDNotNil,omitempty"`
+
 	// "applicant" edge predicates.
 	HasApplicant     *bool                       `json:"hasApplicant,omitempty"`
 	HasApplicantWith []*LocalAuthorityWhereInput `json:"hasApplicantWith,omitempty"`
@@ -6030,6 +6046,14 @@ type DossierWhereInput struct {
 	// "consultant_organization" edge predicates.
 	HasConsultantOrganization     *bool                     `json:"hasConsultantOrganization,omitempty"`
 	HasConsultantOrganizationWith []*OrganizationWhereInput `json:"hasConsultantOrganizationWith,omitempty"`
+
+	// "partner_country" edge predicates.
+	HasPartnerCountry     *bool                `json:"hasPartnerCountry,omitempty"`
+	HasPartnerCountryWith []*CountryWhereInput `json:"hasPartnerCountryWith,omitempty"`
+
+	// "partnership" edge predicates.
+	HasPartnership     *bool                    `json:"hasPartnership,omitempty"`
+	HasPartnershipWith []*PartnershipWhereInput `json:"hasPartnershipWith,omitempty"`
 
 	// "events" edge predicates.
 	HasEvents     *bool                     `json:"hasEvents,omitempty"`
@@ -6711,6 +6735,42 @@ func (i *DossierWhereInput) P() (predicate.Dossier, error) {
 	if i.ConsultantOrganizationIDNotNil {
 		predicates = append(predicates, dossier.ConsultantOrganizationIDNotNil())
 	}
+	if i.PartnerCountryID != nil {
+		predicates = append(predicates, dossier.PartnerCountryIDEQ(*i.PartnerCountryID))
+	}
+	if i.PartnerCountryIDNEQ != nil {
+		predicates = append(predicates, dossier.PartnerCountryIDNEQ(*i.PartnerCountryIDNEQ))
+	}
+	if len(i.PartnerCountryIDIn) > 0 {
+		predicates = append(predicates, dossier.PartnerCountryIDIn(i.PartnerCountryIDIn...))
+	}
+	if len(i.PartnerCountryIDNotIn) > 0 {
+		predicates = append(predicates, dossier.PartnerCountryIDNotIn(i.PartnerCountryIDNotIn...))
+	}
+	if i.PartnerCountryIDIsNil {
+		predicates = append(predicates, dossier.PartnerCountryIDIsNil())
+	}
+	if i.PartnerCountryIDNotNil {
+		predicates = append(predicates, dossier.PartnerCountryIDNotNil())
+	}
+	if i.PartnershipID != nil {
+		predicates = append(predicates, dossier.PartnershipIDEQ(*i.PartnershipID))
+	}
+	if i.PartnershipIDNEQ != nil {
+		predicates = append(predicates, dossier.PartnershipIDNEQ(*i.PartnershipIDNEQ))
+	}
+	if len(i.PartnershipIDIn) > 0 {
+		predicates = append(predicates, dossier.PartnershipIDIn(i.PartnershipIDIn...))
+	}
+	if len(i.PartnershipIDNotIn) > 0 {
+		predicates = append(predicates, dossier.PartnershipIDNotIn(i.PartnershipIDNotIn...))
+	}
+	if i.PartnershipIDIsNil {
+		predicates = append(predicates, dossier.PartnershipIDIsNil())
+	}
+	if i.PartnershipIDNotNil {
+		predicates = append(predicates, dossier.PartnershipIDNotNil())
+	}
 
 	if i.HasApplicant != nil {
 		p := dossier.HasApplicant()
@@ -6783,6 +6843,42 @@ func (i *DossierWhereInput) P() (predicate.Dossier, error) {
 			with = append(with, p)
 		}
 		predicates = append(predicates, dossier.HasConsultantOrganizationWith(with...))
+	}
+	if i.HasPartnerCountry != nil {
+		p := dossier.HasPartnerCountry()
+		if !*i.HasPartnerCountry {
+			p = dossier.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasPartnerCountryWith) > 0 {
+		with := make([]predicate.Country, 0, len(i.HasPartnerCountryWith))
+		for _, w := range i.HasPartnerCountryWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasPartnerCountryWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, dossier.HasPartnerCountryWith(with...))
+	}
+	if i.HasPartnership != nil {
+		p := dossier.HasPartnership()
+		if !*i.HasPartnership {
+			p = dossier.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasPartnershipWith) > 0 {
+		with := make([]predicate.Partnership, 0, len(i.HasPartnershipWith))
+		for _, w := range i.HasPartnershipWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasPartnershipWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, dossier.HasPartnershipWith(with...))
 	}
 	if i.HasEvents != nil {
 		p := dossier.HasEvents()

@@ -14556,6 +14556,10 @@ type DossierMutation struct {
 	clearedconsultant_contact      bool
 	consultant_organization        *int
 	clearedconsultant_organization bool
+	partner_country                *int
+	clearedpartner_country         bool
+	partnership                    *int
+	clearedpartnership             bool
 	events                         map[int]struct{}
 	removedevents                  map[int]struct{}
 	clearedevents                  bool
@@ -15743,6 +15747,104 @@ func (m *DossierMutation) ResetConsultantOrganizationID() {
 	delete(m.clearedFields, dossier.FieldConsultantOrganizationID)
 }
 
+// SetPartnerCountryID sets the "partner_country_id" field.
+func (m *DossierMutation) SetPartnerCountryID(i int) {
+	m.partner_country = &i
+}
+
+// PartnerCountryID returns the value of the "partner_country_id" field in the mutation.
+func (m *DossierMutation) PartnerCountryID() (r int, exists bool) {
+	v := m.partner_country
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPartnerCountryID returns the old "partner_country_id" field's value of the Dossier entity.
+// If the Dossier object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DossierMutation) OldPartnerCountryID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPartnerCountryID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPartnerCountryID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPartnerCountryID: %w", err)
+	}
+	return oldValue.PartnerCountryID, nil
+}
+
+// ClearPartnerCountryID clears the value of the "partner_country_id" field.
+func (m *DossierMutation) ClearPartnerCountryID() {
+	m.partner_country = nil
+	m.clearedFields[dossier.FieldPartnerCountryID] = struct{}{}
+}
+
+// PartnerCountryIDCleared returns if the "partner_country_id" field was cleared in this mutation.
+func (m *DossierMutation) PartnerCountryIDCleared() bool {
+	_, ok := m.clearedFields[dossier.FieldPartnerCountryID]
+	return ok
+}
+
+// ResetPartnerCountryID resets all changes to the "partner_country_id" field.
+func (m *DossierMutation) ResetPartnerCountryID() {
+	m.partner_country = nil
+	delete(m.clearedFields, dossier.FieldPartnerCountryID)
+}
+
+// SetPartnershipID sets the "partnership_id" field.
+func (m *DossierMutation) SetPartnershipID(i int) {
+	m.partnership = &i
+}
+
+// PartnershipID returns the value of the "partnership_id" field in the mutation.
+func (m *DossierMutation) PartnershipID() (r int, exists bool) {
+	v := m.partnership
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPartnershipID returns the old "partnership_id" field's value of the Dossier entity.
+// If the Dossier object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DossierMutation) OldPartnershipID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPartnershipID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPartnershipID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPartnershipID: %w", err)
+	}
+	return oldValue.PartnershipID, nil
+}
+
+// ClearPartnershipID clears the value of the "partnership_id" field.
+func (m *DossierMutation) ClearPartnershipID() {
+	m.partnership = nil
+	m.clearedFields[dossier.FieldPartnershipID] = struct{}{}
+}
+
+// PartnershipIDCleared returns if the "partnership_id" field was cleared in this mutation.
+func (m *DossierMutation) PartnershipIDCleared() bool {
+	_, ok := m.clearedFields[dossier.FieldPartnershipID]
+	return ok
+}
+
+// ResetPartnershipID resets all changes to the "partnership_id" field.
+func (m *DossierMutation) ResetPartnershipID() {
+	m.partnership = nil
+	delete(m.clearedFields, dossier.FieldPartnershipID)
+}
+
 // ClearCreatedBy clears the "created_by" edge to the User entity.
 func (m *DossierMutation) ClearCreatedBy() {
 	m.clearedcreated_by = true
@@ -15905,6 +16007,60 @@ func (m *DossierMutation) ResetConsultantOrganization() {
 	m.clearedconsultant_organization = false
 }
 
+// ClearPartnerCountry clears the "partner_country" edge to the Country entity.
+func (m *DossierMutation) ClearPartnerCountry() {
+	m.clearedpartner_country = true
+	m.clearedFields[dossier.FieldPartnerCountryID] = struct{}{}
+}
+
+// PartnerCountryCleared reports if the "partner_country" edge to the Country entity was cleared.
+func (m *DossierMutation) PartnerCountryCleared() bool {
+	return m.PartnerCountryIDCleared() || m.clearedpartner_country
+}
+
+// PartnerCountryIDs returns the "partner_country" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// PartnerCountryID instead. It exists only for internal usage by the builders.
+func (m *DossierMutation) PartnerCountryIDs() (ids []int) {
+	if id := m.partner_country; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetPartnerCountry resets all changes to the "partner_country" edge.
+func (m *DossierMutation) ResetPartnerCountry() {
+	m.partner_country = nil
+	m.clearedpartner_country = false
+}
+
+// ClearPartnership clears the "partnership" edge to the Partnership entity.
+func (m *DossierMutation) ClearPartnership() {
+	m.clearedpartnership = true
+	m.clearedFields[dossier.FieldPartnershipID] = struct{}{}
+}
+
+// PartnershipCleared reports if the "partnership" edge to the Partnership entity was cleared.
+func (m *DossierMutation) PartnershipCleared() bool {
+	return m.PartnershipIDCleared() || m.clearedpartnership
+}
+
+// PartnershipIDs returns the "partnership" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// PartnershipID instead. It exists only for internal usage by the builders.
+func (m *DossierMutation) PartnershipIDs() (ids []int) {
+	if id := m.partnership; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetPartnership resets all changes to the "partnership" edge.
+func (m *DossierMutation) ResetPartnership() {
+	m.partnership = nil
+	m.clearedpartnership = false
+}
+
 // AddEventIDs adds the "events" edge to the DossierEvent entity by ids.
 func (m *DossierMutation) AddEventIDs(ids ...int) {
 	if m.events == nil {
@@ -16047,7 +16203,7 @@ func (m *DossierMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *DossierMutation) Fields() []string {
-	fields := make([]string, 0, 23)
+	fields := make([]string, 0, 25)
 	if m.created_at != nil {
 		fields = append(fields, dossier.FieldCreatedAt)
 	}
@@ -16117,6 +16273,12 @@ func (m *DossierMutation) Fields() []string {
 	if m.consultant_organization != nil {
 		fields = append(fields, dossier.FieldConsultantOrganizationID)
 	}
+	if m.partner_country != nil {
+		fields = append(fields, dossier.FieldPartnerCountryID)
+	}
+	if m.partnership != nil {
+		fields = append(fields, dossier.FieldPartnershipID)
+	}
 	return fields
 }
 
@@ -16171,6 +16333,10 @@ func (m *DossierMutation) Field(name string) (ent.Value, bool) {
 		return m.ConsultantContactID()
 	case dossier.FieldConsultantOrganizationID:
 		return m.ConsultantOrganizationID()
+	case dossier.FieldPartnerCountryID:
+		return m.PartnerCountryID()
+	case dossier.FieldPartnershipID:
+		return m.PartnershipID()
 	}
 	return nil, false
 }
@@ -16226,6 +16392,10 @@ func (m *DossierMutation) OldField(ctx context.Context, name string) (ent.Value,
 		return m.OldConsultantContactID(ctx)
 	case dossier.FieldConsultantOrganizationID:
 		return m.OldConsultantOrganizationID(ctx)
+	case dossier.FieldPartnerCountryID:
+		return m.OldPartnerCountryID(ctx)
+	case dossier.FieldPartnershipID:
+		return m.OldPartnershipID(ctx)
 	}
 	return nil, fmt.Errorf("unknown Dossier field %s", name)
 }
@@ -16396,6 +16566,20 @@ func (m *DossierMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetConsultantOrganizationID(v)
 		return nil
+	case dossier.FieldPartnerCountryID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPartnerCountryID(v)
+		return nil
+	case dossier.FieldPartnershipID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPartnershipID(v)
+		return nil
 	}
 	return fmt.Errorf("unknown Dossier field %s", name)
 }
@@ -16501,6 +16685,12 @@ func (m *DossierMutation) ClearedFields() []string {
 	if m.FieldCleared(dossier.FieldConsultantOrganizationID) {
 		fields = append(fields, dossier.FieldConsultantOrganizationID)
 	}
+	if m.FieldCleared(dossier.FieldPartnerCountryID) {
+		fields = append(fields, dossier.FieldPartnerCountryID)
+	}
+	if m.FieldCleared(dossier.FieldPartnershipID) {
+		fields = append(fields, dossier.FieldPartnershipID)
+	}
 	return fields
 }
 
@@ -16562,6 +16752,12 @@ func (m *DossierMutation) ClearField(name string) error {
 		return nil
 	case dossier.FieldConsultantOrganizationID:
 		m.ClearConsultantOrganizationID()
+		return nil
+	case dossier.FieldPartnerCountryID:
+		m.ClearPartnerCountryID()
+		return nil
+	case dossier.FieldPartnershipID:
+		m.ClearPartnershipID()
 		return nil
 	}
 	return fmt.Errorf("unknown Dossier nullable field %s", name)
@@ -16640,13 +16836,19 @@ func (m *DossierMutation) ResetField(name string) error {
 	case dossier.FieldConsultantOrganizationID:
 		m.ResetConsultantOrganizationID()
 		return nil
+	case dossier.FieldPartnerCountryID:
+		m.ResetPartnerCountryID()
+		return nil
+	case dossier.FieldPartnershipID:
+		m.ResetPartnershipID()
+		return nil
 	}
 	return fmt.Errorf("unknown Dossier field %s", name)
 }
 
 // AddedEdges returns all edge names that were set/added in this mutation.
 func (m *DossierMutation) AddedEdges() []string {
-	edges := make([]string, 0, 8)
+	edges := make([]string, 0, 10)
 	if m.created_by != nil {
 		edges = append(edges, dossier.EdgeCreatedBy)
 	}
@@ -16664,6 +16866,12 @@ func (m *DossierMutation) AddedEdges() []string {
 	}
 	if m.consultant_organization != nil {
 		edges = append(edges, dossier.EdgeConsultantOrganization)
+	}
+	if m.partner_country != nil {
+		edges = append(edges, dossier.EdgePartnerCountry)
+	}
+	if m.partnership != nil {
+		edges = append(edges, dossier.EdgePartnership)
 	}
 	if m.events != nil {
 		edges = append(edges, dossier.EdgeEvents)
@@ -16702,6 +16910,14 @@ func (m *DossierMutation) AddedIDs(name string) []ent.Value {
 		if id := m.consultant_organization; id != nil {
 			return []ent.Value{*id}
 		}
+	case dossier.EdgePartnerCountry:
+		if id := m.partner_country; id != nil {
+			return []ent.Value{*id}
+		}
+	case dossier.EdgePartnership:
+		if id := m.partnership; id != nil {
+			return []ent.Value{*id}
+		}
 	case dossier.EdgeEvents:
 		ids := make([]ent.Value, 0, len(m.events))
 		for id := range m.events {
@@ -16720,7 +16936,7 @@ func (m *DossierMutation) AddedIDs(name string) []ent.Value {
 
 // RemovedEdges returns all edge names that were removed in this mutation.
 func (m *DossierMutation) RemovedEdges() []string {
-	edges := make([]string, 0, 8)
+	edges := make([]string, 0, 10)
 	if m.removedevents != nil {
 		edges = append(edges, dossier.EdgeEvents)
 	}
@@ -16752,7 +16968,7 @@ func (m *DossierMutation) RemovedIDs(name string) []ent.Value {
 
 // ClearedEdges returns all edge names that were cleared in this mutation.
 func (m *DossierMutation) ClearedEdges() []string {
-	edges := make([]string, 0, 8)
+	edges := make([]string, 0, 10)
 	if m.clearedcreated_by {
 		edges = append(edges, dossier.EdgeCreatedBy)
 	}
@@ -16770,6 +16986,12 @@ func (m *DossierMutation) ClearedEdges() []string {
 	}
 	if m.clearedconsultant_organization {
 		edges = append(edges, dossier.EdgeConsultantOrganization)
+	}
+	if m.clearedpartner_country {
+		edges = append(edges, dossier.EdgePartnerCountry)
+	}
+	if m.clearedpartnership {
+		edges = append(edges, dossier.EdgePartnership)
 	}
 	if m.clearedevents {
 		edges = append(edges, dossier.EdgeEvents)
@@ -16796,6 +17018,10 @@ func (m *DossierMutation) EdgeCleared(name string) bool {
 		return m.clearedconsultant_contact
 	case dossier.EdgeConsultantOrganization:
 		return m.clearedconsultant_organization
+	case dossier.EdgePartnerCountry:
+		return m.clearedpartner_country
+	case dossier.EdgePartnership:
+		return m.clearedpartnership
 	case dossier.EdgeEvents:
 		return m.clearedevents
 	case dossier.EdgeMilestones:
@@ -16826,6 +17052,12 @@ func (m *DossierMutation) ClearEdge(name string) error {
 	case dossier.EdgeConsultantOrganization:
 		m.ClearConsultantOrganization()
 		return nil
+	case dossier.EdgePartnerCountry:
+		m.ClearPartnerCountry()
+		return nil
+	case dossier.EdgePartnership:
+		m.ClearPartnership()
+		return nil
 	}
 	return fmt.Errorf("unknown Dossier unique edge %s", name)
 }
@@ -16851,6 +17083,12 @@ func (m *DossierMutation) ResetEdge(name string) error {
 		return nil
 	case dossier.EdgeConsultantOrganization:
 		m.ResetConsultantOrganization()
+		return nil
+	case dossier.EdgePartnerCountry:
+		m.ResetPartnerCountry()
+		return nil
+	case dossier.EdgePartnership:
+		m.ResetPartnership()
 		return nil
 	case dossier.EdgeEvents:
 		m.ResetEvents()

@@ -118,7 +118,17 @@ func (r *queryResolver) Users(ctx context.Context, after *entgql.Cursor[int], fi
 		ent.WithUserOrder(orderBy), ent.WithUserFilter(where.Filter))
 }
 
+// CountryGroup returns CountryGroupResolver implementation.
+func (r *Resolver) CountryGroup() CountryGroupResolver { return &countryGroupResolver{r} }
+
+// Meeting returns MeetingResolver implementation.
+func (r *Resolver) Meeting() MeetingResolver { return &meetingResolver{r} }
+
 // Query returns QueryResolver implementation.
 func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
-type queryResolver struct{ *Resolver }
+type (
+	countryGroupResolver struct{ *Resolver }
+	meetingResolver      struct{ *Resolver }
+	queryResolver        struct{ *Resolver }
+)

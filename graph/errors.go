@@ -10,7 +10,10 @@ import (
 
 	"coopdesk/ent"
 	"coopdesk/internal/auth"
+	"coopdesk/internal/deletion"
 	"coopdesk/internal/dossier"
+	"coopdesk/internal/meeting"
+	"coopdesk/internal/training"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/lib/pq"
@@ -26,6 +29,7 @@ const (
 	CodeConflict          = "ALREADY_EXISTS"
 	CodeInvalidTransition = "INVALID_TRANSITION"
 	CodeInternal          = "INTERNAL_SERVER_ERROR"
+	CodeInUse             = "IN_USE"
 )
 
 var (
@@ -91,10 +95,20 @@ func presentDomain(err error) *gqlerror.Error {
 		notFound   *ent.NotFoundError
 		notSingle  *ent.NotSingularError
 		constraint *ent.ConstraintError
+		inUse      *deletion.InUseError
+		incomplete *dossier.IncompleteError
 	)
 	switch {
 	case errors.As(err, &transition):
 		return coded(CodeInvalidTransition, transition.Error())
+	case errors.As(err, &inUse):
+		return coded(CodeInUse, inUse.Error())
+	case errors.As(err, &incomplete):
+		return coded(CodeBadInput, incomplete.Error())
+	case errors.Is(err, meeting.ErrAgendaMismatch), errors.Is(err, training.ErrNoParticipant):
+		return coded(CodeBadInput, err.Error())
+	case errors.Is(err, training.ErrDuplicate):
+		return coded(CodeConflict, err.Error())
 	case errors.Is(err, dossier.ErrConcurrentChange):
 		return coded(CodeConflict, err.Error())
 	case errors.Is(err, auth.ErrInvalidToken):

@@ -45,6 +45,8 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	CountryGroup() CountryGroupResolver
+	Meeting() MeetingResolver
 	Mutation() MutationResolver
 	Query() QueryResolver
 }
@@ -291,20 +293,22 @@ type ComplexityRoot struct {
 	}
 
 	CountryGroup struct {
-		Contacts      func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ContactOrder, where *ent.ContactWhereInput) int
-		Coordinator   func(childComplexity int) int
-		CoordinatorID func(childComplexity int) int
-		Countries     func(childComplexity int) int
-		CreatedAt     func(childComplexity int) int
-		CreatedBy     func(childComplexity int) int
-		Description   func(childComplexity int) int
-		ID            func(childComplexity int) int
-		Meetings      func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.MeetingOrder, where *ent.MeetingWhereInput) int
-		Members       func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.LocalAuthorityOrder, where *ent.LocalAuthorityWhereInput) int
-		Name          func(childComplexity int) int
-		Slug          func(childComplexity int) int
-		UpdatedAt     func(childComplexity int) int
-		UpdatedBy     func(childComplexity int) int
+		Contacts          func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ContactOrder, where *ent.ContactWhereInput) int
+		Coordinator       func(childComplexity int) int
+		CoordinatorID     func(childComplexity int) int
+		Countries         func(childComplexity int) int
+		CreatedAt         func(childComplexity int) int
+		CreatedBy         func(childComplexity int) int
+		Description       func(childComplexity int) int
+		Desks             func(childComplexity int) int
+		ID                func(childComplexity int) int
+		Meetings          func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.MeetingOrder, where *ent.MeetingWhereInput) int
+		MemberAuthorities func(childComplexity int) int
+		Members           func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.LocalAuthorityOrder, where *ent.LocalAuthorityWhereInput) int
+		Name              func(childComplexity int) int
+		Slug              func(childComplexity int) int
+		UpdatedAt         func(childComplexity int) int
+		UpdatedBy         func(childComplexity int) int
 	}
 
 	CountryGroupConnection struct {
@@ -380,6 +384,10 @@ type ComplexityRoot struct {
 		ID                       func(childComplexity int) int
 		Milestones               func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.MilestoneOrder, where *ent.MilestoneWhereInput) int
 		Need                     func(childComplexity int) int
+		PartnerCountry           func(childComplexity int) int
+		PartnerCountryID         func(childComplexity int) int
+		Partnership              func(childComplexity int) int
+		PartnershipID            func(childComplexity int) int
 		ReceivedOn               func(childComplexity int) int
 		RequestedAmount          func(childComplexity int) int
 		ReviewNotes              func(childComplexity int) int
@@ -458,6 +466,13 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	GroupMember struct {
+		Authority        func(childComplexity int) int
+		Manual           func(childComplexity int) int
+		PartnershipCount func(childComplexity int) int
+		Reasons          func(childComplexity int) int
+	}
+
 	LocalAuthority struct {
 		Aliases               func(childComplexity int) int
 		Children              func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.LocalAuthorityOrder, where *ent.LocalAuthorityWhereInput) int
@@ -511,6 +526,7 @@ type ComplexityRoot struct {
 		GroupID             func(childComplexity int) int
 		ID                  func(childComplexity int) int
 		Minutes             func(childComplexity int) int
+		MinutesHTML         func(childComplexity int) int
 		OnlineURL           func(childComplexity int) int
 		Place               func(childComplexity int) int
 		StartsAt            func(childComplexity int) int
@@ -573,6 +589,13 @@ type ComplexityRoot struct {
 		CreateTraining             func(childComplexity int, input ent.CreateTrainingInput) int
 		CreateTrainingRegistration func(childComplexity int, input ent.CreateTrainingRegistrationInput) int
 		CreateUser                 func(childComplexity int, input ent.CreateUserInput) int
+		DeleteAgendaItem           func(childComplexity int, id int) int
+		DeleteContact              func(childComplexity int, id int) int
+		DeleteLocalAuthority       func(childComplexity int, id int) int
+		DeleteMilestone            func(childComplexity int, id int) int
+		DeletePartnership          func(childComplexity int, id int) int
+		DeleteTrainingRegistration func(childComplexity int, id int) int
+		ReorderAgendaItems         func(childComplexity int, meetingID int, itemIDs []int) int
 		RevokeToken                func(childComplexity int, id int) int
 		TransitionDossier          func(childComplexity int, id int, to dossier.Status, comment *string) int
 		UpdateAgendaItem           func(childComplexity int, id int, input ent.UpdateAgendaItemInput) int
@@ -661,25 +684,26 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		APITokens        func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.APITokenOrder, where *ent.APITokenWhereInput) int
-		Articles         func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ArticleOrder, where *ent.ArticleWhereInput) int
-		ChangeLog        func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ChangeLogEntryOrder, where *ent.ChangeLogEntryWhereInput) int
-		Contacts         func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ContactOrder, where *ent.ContactWhereInput) int
-		Countries        func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.CountryOrder, where *ent.CountryWhereInput) int
-		CountryGroups    func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.CountryGroupOrder, where *ent.CountryGroupWhereInput) int
-		Digests          func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.DigestOrder, where *ent.DigestWhereInput) int
-		Dossiers         func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.DossierOrder, where *ent.DossierWhereInput) int
-		Feeds            func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.FeedOrder, where *ent.FeedWhereInput) int
-		LocalAuthorities func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.LocalAuthorityOrder, where *ent.LocalAuthorityWhereInput) int
-		Me               func(childComplexity int) int
-		Meetings         func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.MeetingOrder, where *ent.MeetingWhereInput) int
-		Node             func(childComplexity int, id int) int
-		Nodes            func(childComplexity int, ids []int) int
-		Organizations    func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.OrganizationOrder, where *ent.OrganizationWhereInput) int
-		Partnerships     func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.PartnershipOrder, where *ent.PartnershipWhereInput) int
-		Themes           func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ThemeOrder, where *ent.ThemeWhereInput) int
-		Trainings        func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.TrainingOrder, where *ent.TrainingWhereInput) int
-		Users            func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.UserOrder, where *ent.UserWhereInput) int
+		APITokens         func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy *ent.APITokenOrder, where *ent.APITokenWhereInput) int
+		Articles          func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ArticleOrder, where *ent.ArticleWhereInput) int
+		ChangeLog         func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ChangeLogEntryOrder, where *ent.ChangeLogEntryWhereInput) int
+		Contacts          func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ContactOrder, where *ent.ContactWhereInput) int
+		Countries         func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.CountryOrder, where *ent.CountryWhereInput) int
+		CountryGroups     func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.CountryGroupOrder, where *ent.CountryGroupWhereInput) int
+		Digests           func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.DigestOrder, where *ent.DigestWhereInput) int
+		Dossiers          func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.DossierOrder, where *ent.DossierWhereInput) int
+		Feeds             func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.FeedOrder, where *ent.FeedWhereInput) int
+		LocalAuthorities  func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.LocalAuthorityOrder, where *ent.LocalAuthorityWhereInput) int
+		Me                func(childComplexity int) int
+		Meetings          func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.MeetingOrder, where *ent.MeetingWhereInput) int
+		Node              func(childComplexity int, id int) int
+		Nodes             func(childComplexity int, ids []int) int
+		Organizations     func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.OrganizationOrder, where *ent.OrganizationWhereInput) int
+		OverdueMilestones func(childComplexity int, first *int) int
+		Partnerships      func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.PartnershipOrder, where *ent.PartnershipWhereInput) int
+		Themes            func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ThemeOrder, where *ent.ThemeWhereInput) int
+		Trainings         func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.TrainingOrder, where *ent.TrainingWhereInput) int
+		Users             func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.UserOrder, where *ent.UserWhereInput) int
 	}
 
 	SavedSearch struct {
@@ -813,6 +837,13 @@ type ComplexityRoot struct {
 
 // region    ************************** generated!.gotpl **************************
 
+type CountryGroupResolver interface {
+	MemberAuthorities(ctx context.Context, obj *ent.CountryGroup) ([]*model.GroupMember, error)
+	Desks(ctx context.Context, obj *ent.CountryGroup) ([]*ent.Organization, error)
+}
+type MeetingResolver interface {
+	MinutesHTML(ctx context.Context, obj *ent.Meeting) (string, error)
+}
 type MutationResolver interface {
 	CreateCountry(ctx context.Context, input ent.CreateCountryInput) (*ent.Country, error)
 	UpdateCountry(ctx context.Context, id int, input ent.UpdateCountryInput) (*ent.Country, error)
@@ -847,6 +878,13 @@ type MutationResolver interface {
 	TransitionDossier(ctx context.Context, id int, to dossier.Status, comment *string) (*ent.Dossier, error)
 	CreateToken(ctx context.Context, userID int, name string) (*model.CreatedToken, error)
 	RevokeToken(ctx context.Context, id int) (*ent.APIToken, error)
+	DeleteLocalAuthority(ctx context.Context, id int) (int, error)
+	DeleteContact(ctx context.Context, id int) (int, error)
+	DeletePartnership(ctx context.Context, id int) (int, error)
+	DeleteMilestone(ctx context.Context, id int) (int, error)
+	DeleteAgendaItem(ctx context.Context, id int) (int, error)
+	DeleteTrainingRegistration(ctx context.Context, id int) (int, error)
+	ReorderAgendaItems(ctx context.Context, meetingID int, itemIDs []int) ([]*ent.AgendaItem, error)
 }
 type QueryResolver interface {
 	Node(ctx context.Context, id int) (ent.Noder, error)
@@ -868,6 +906,7 @@ type QueryResolver interface {
 	Trainings(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.TrainingOrder, where *ent.TrainingWhereInput) (*ent.TrainingConnection, error)
 	Users(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.UserOrder, where *ent.UserWhereInput) (*ent.UserConnection, error)
 	Me(ctx context.Context) (*ent.User, error)
+	OverdueMilestones(ctx context.Context, first *int) ([]*ent.Milestone, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -1923,6 +1962,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CountryGroup.Description(childComplexity), true
+	case "CountryGroup.desks":
+		if e.ComplexityRoot.CountryGroup.Desks == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CountryGroup.Desks(childComplexity), true
 	case "CountryGroup.id":
 		if e.ComplexityRoot.CountryGroup.ID == nil {
 			break
@@ -1940,6 +1985,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CountryGroup.Meetings(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].([]*ent.MeetingOrder), args["where"].(*ent.MeetingWhereInput)), true
+	case "CountryGroup.memberAuthorities":
+		if e.ComplexityRoot.CountryGroup.MemberAuthorities == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CountryGroup.MemberAuthorities(childComplexity), true
 	case "CountryGroup.members":
 		if e.ComplexityRoot.CountryGroup.Members == nil {
 			break
@@ -2299,6 +2350,30 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Dossier.Need(childComplexity), true
+	case "Dossier.partnerCountry":
+		if e.ComplexityRoot.Dossier.PartnerCountry == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dossier.PartnerCountry(childComplexity), true
+	case "Dossier.partnerCountryID":
+		if e.ComplexityRoot.Dossier.PartnerCountryID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dossier.PartnerCountryID(childComplexity), true
+	case "Dossier.partnership":
+		if e.ComplexityRoot.Dossier.Partnership == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dossier.Partnership(childComplexity), true
+	case "Dossier.partnershipID":
+		if e.ComplexityRoot.Dossier.PartnershipID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dossier.PartnershipID(childComplexity), true
 	case "Dossier.receivedOn":
 		if e.ComplexityRoot.Dossier.ReceivedOn == nil {
 			break
@@ -2630,6 +2705,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.FeedEdge.Node(childComplexity), true
 
+	case "GroupMember.authority":
+		if e.ComplexityRoot.GroupMember.Authority == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GroupMember.Authority(childComplexity), true
+	case "GroupMember.manual":
+		if e.ComplexityRoot.GroupMember.Manual == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GroupMember.Manual(childComplexity), true
+	case "GroupMember.partnershipCount":
+		if e.ComplexityRoot.GroupMember.PartnershipCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GroupMember.PartnershipCount(childComplexity), true
+	case "GroupMember.reasons":
+		if e.ComplexityRoot.GroupMember.Reasons == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GroupMember.Reasons(childComplexity), true
+
 	case "LocalAuthority.aliases":
 		if e.ComplexityRoot.LocalAuthority.Aliases == nil {
 			break
@@ -2951,6 +3051,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Meeting.Minutes(childComplexity), true
+	case "Meeting.minutesHtml":
+		if e.ComplexityRoot.Meeting.MinutesHTML == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Meeting.MinutesHTML(childComplexity), true
 	case "Meeting.onlineURL":
 		if e.ComplexityRoot.Meeting.OnlineURL == nil {
 			break
@@ -3301,6 +3407,83 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateUser(childComplexity, args["input"].(ent.CreateUserInput)), true
+	case "Mutation.deleteAgendaItem":
+		if e.ComplexityRoot.Mutation.DeleteAgendaItem == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteAgendaItem_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteAgendaItem(childComplexity, args["id"].(int)), true
+	case "Mutation.deleteContact":
+		if e.ComplexityRoot.Mutation.DeleteContact == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteContact_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteContact(childComplexity, args["id"].(int)), true
+	case "Mutation.deleteLocalAuthority":
+		if e.ComplexityRoot.Mutation.DeleteLocalAuthority == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteLocalAuthority_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteLocalAuthority(childComplexity, args["id"].(int)), true
+	case "Mutation.deleteMilestone":
+		if e.ComplexityRoot.Mutation.DeleteMilestone == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteMilestone_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteMilestone(childComplexity, args["id"].(int)), true
+	case "Mutation.deletePartnership":
+		if e.ComplexityRoot.Mutation.DeletePartnership == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deletePartnership_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeletePartnership(childComplexity, args["id"].(int)), true
+	case "Mutation.deleteTrainingRegistration":
+		if e.ComplexityRoot.Mutation.DeleteTrainingRegistration == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteTrainingRegistration_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteTrainingRegistration(childComplexity, args["id"].(int)), true
+	case "Mutation.reorderAgendaItems":
+		if e.ComplexityRoot.Mutation.ReorderAgendaItems == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_reorderAgendaItems_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ReorderAgendaItems(childComplexity, args["meetingID"].(int), args["itemIDs"].([]int)), true
 	case "Mutation.revokeToken":
 		if e.ComplexityRoot.Mutation.RevokeToken == nil {
 			break
@@ -3979,6 +4162,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Organizations(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].([]*ent.OrganizationOrder), args["where"].(*ent.OrganizationWhereInput)), true
+	case "Query.overdueMilestones":
+		if e.ComplexityRoot.Query.OverdueMilestones == nil {
+			break
+		}
+
+		args, err := ec.field_Query_overdueMilestones_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.OverdueMilestones(childComplexity, args["first"].(*int)), true
 	case "Query.partnerships":
 		if e.ComplexityRoot.Query.Partnerships == nil {
 			break
@@ -4695,7 +4889,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "ent.graphql" "schema.graphql"
+//go:embed "ent.graphql" "schema.graphql" "workflows.graphql"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -4709,6 +4903,7 @@ func sourceData(filename string) string {
 var sources = []*ast.Source{
 	{Name: "ent.graphql", Input: sourceData("ent.graphql"), BuiltIn: false},
 	{Name: "schema.graphql", Input: sourceData("schema.graphql"), BuiltIn: false},
+	{Name: "workflows.graphql", Input: sourceData("workflows.graphql"), BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
 
@@ -5216,6 +5411,10 @@ func (ec *executionContext) childFields_CountryGroup(ctx context.Context, field 
 		return ec.fieldContext_CountryGroup_contacts(ctx, field)
 	case "meetings":
 		return ec.fieldContext_CountryGroup_meetings(ctx, field)
+	case "memberAuthorities":
+		return ec.fieldContext_CountryGroup_memberAuthorities(ctx, field)
+	case "desks":
+		return ec.fieldContext_CountryGroup_desks(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CountryGroup", field.Name)
 }
@@ -5366,6 +5565,10 @@ func (ec *executionContext) childFields_Dossier(ctx context.Context, field graph
 		return ec.fieldContext_Dossier_consultantContactID(ctx, field)
 	case "consultantOrganizationID":
 		return ec.fieldContext_Dossier_consultantOrganizationID(ctx, field)
+	case "partnerCountryID":
+		return ec.fieldContext_Dossier_partnerCountryID(ctx, field)
+	case "partnershipID":
+		return ec.fieldContext_Dossier_partnershipID(ctx, field)
 	case "createdBy":
 		return ec.fieldContext_Dossier_createdBy(ctx, field)
 	case "updatedBy":
@@ -5378,6 +5581,10 @@ func (ec *executionContext) childFields_Dossier(ctx context.Context, field graph
 		return ec.fieldContext_Dossier_consultantContact(ctx, field)
 	case "consultantOrganization":
 		return ec.fieldContext_Dossier_consultantOrganization(ctx, field)
+	case "partnerCountry":
+		return ec.fieldContext_Dossier_partnerCountry(ctx, field)
+	case "partnership":
+		return ec.fieldContext_Dossier_partnership(ctx, field)
 	case "events":
 		return ec.fieldContext_Dossier_events(ctx, field)
 	case "milestones":
@@ -5522,6 +5729,20 @@ func (ec *executionContext) childFields_FeedEdge(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type FeedEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_GroupMember(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "authority":
+		return ec.fieldContext_GroupMember_authority(ctx, field)
+	case "manual":
+		return ec.fieldContext_GroupMember_manual(ctx, field)
+	case "partnershipCount":
+		return ec.fieldContext_GroupMember_partnershipCount(ctx, field)
+	case "reasons":
+		return ec.fieldContext_GroupMember_reasons(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type GroupMember", field.Name)
+}
+
 func (ec *executionContext) childFields_LocalAuthority(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -5642,6 +5863,8 @@ func (ec *executionContext) childFields_Meeting(ctx context.Context, field graph
 		return ec.fieldContext_Meeting_attendeeAuthorities(ctx, field)
 	case "attendeeContacts":
 		return ec.fieldContext_Meeting_attendeeContacts(ctx, field)
+	case "minutesHtml":
+		return ec.fieldContext_Meeting_minutesHtml(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Meeting", field.Name)
 }
@@ -7698,6 +7921,112 @@ func (ec *executionContext) field_Mutation_createUser_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_deleteAgendaItem_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deleteContact_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deleteLocalAuthority_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deleteMilestone_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deletePartnership_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deleteTrainingRegistration_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_reorderAgendaItems_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "meetingID",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["meetingID"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "itemIDs",
+		func(ctx context.Context, v any) ([]int, error) {
+			return ec.unmarshalNID2ᚕintᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["itemIDs"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_revokeToken_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -9191,6 +9520,20 @@ func (ec *executionContext) field_Query_organizations_args(ctx context.Context, 
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_overdueMilestones_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
 	return args, nil
 }
 
@@ -14296,6 +14639,70 @@ func (ec *executionContext) fieldContext_CountryGroup_meetings(ctx context.Conte
 	return fc, nil
 }
 
+func (ec *executionContext) _CountryGroup_memberAuthorities(ctx context.Context, field graphql.CollectedField, obj *ent.CountryGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CountryGroup_memberAuthorities(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CountryGroup().MemberAuthorities(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.GroupMember) graphql.Marshaler {
+			return ec.marshalNGroupMember2ᚕᚖcoopdeskᚋgraphᚋmodelᚐGroupMemberᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CountryGroup_memberAuthorities(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CountryGroup",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GroupMember(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CountryGroup_desks(ctx context.Context, field graphql.CollectedField, obj *ent.CountryGroup) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CountryGroup_desks(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CountryGroup().Desks(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Organization) graphql.Marshaler {
+			return ec.marshalNOrganization2ᚕᚖcoopdeskᚋentᚐOrganizationᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CountryGroup_desks(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CountryGroup",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _CountryGroupConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.CountryGroupConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15559,6 +15966,52 @@ func (ec *executionContext) fieldContext_Dossier_consultantOrganizationID(_ cont
 	return graphql.NewScalarFieldContext("Dossier", field, false, false, "ID")
 }
 
+func (ec *executionContext) _Dossier_partnerCountryID(ctx context.Context, field graphql.CollectedField, obj *ent.Dossier) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dossier_partnerCountryID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PartnerCountryID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Dossier_partnerCountryID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Dossier", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Dossier_partnershipID(ctx context.Context, field graphql.CollectedField, obj *ent.Dossier) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dossier_partnershipID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PartnershipID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOID2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Dossier_partnershipID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Dossier", field, false, false, "ID")
+}
+
 func (ec *executionContext) _Dossier_createdBy(ctx context.Context, field graphql.CollectedField, obj *ent.Dossier) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15746,6 +16199,70 @@ func (ec *executionContext) fieldContext_Dossier_consultantOrganization(_ contex
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Organization(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Dossier_partnerCountry(ctx context.Context, field graphql.CollectedField, obj *ent.Dossier) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dossier_partnerCountry(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PartnerCountry(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Country) graphql.Marshaler {
+			return ec.marshalOCountry2ᚖcoopdeskᚋentᚐCountry(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Dossier_partnerCountry(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Dossier",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Country(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Dossier_partnership(ctx context.Context, field graphql.CollectedField, obj *ent.Dossier) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dossier_partnership(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Partnership(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Partnership) graphql.Marshaler {
+			return ec.marshalOPartnership2ᚖcoopdeskᚋentᚐPartnership(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Dossier_partnership(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Dossier",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Partnership(ctx, field)
 		},
 	}
 	return fc, nil
@@ -17017,6 +17534,107 @@ func (ec *executionContext) _FeedEdge_cursor(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_FeedEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("FeedEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _GroupMember_authority(ctx context.Context, field graphql.CollectedField, obj *model.GroupMember) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GroupMember_authority(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Authority, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.LocalAuthority) graphql.Marshaler {
+			return ec.marshalNLocalAuthority2ᚖcoopdeskᚋentᚐLocalAuthority(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GroupMember_authority(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "GroupMember",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LocalAuthority(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _GroupMember_manual(ctx context.Context, field graphql.CollectedField, obj *model.GroupMember) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GroupMember_manual(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Manual, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GroupMember_manual(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GroupMember", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _GroupMember_partnershipCount(ctx context.Context, field graphql.CollectedField, obj *model.GroupMember) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GroupMember_partnershipCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PartnershipCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GroupMember_partnershipCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GroupMember", field, false, false, "Int")
+}
+
+func (ec *executionContext) _GroupMember_reasons(ctx context.Context, field graphql.CollectedField, obj *model.GroupMember) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GroupMember_reasons(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reasons, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GroupMember_reasons(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GroupMember", field, false, false, "String")
 }
 
 func (ec *executionContext) _LocalAuthority_id(ctx context.Context, field graphql.CollectedField, obj *ent.LocalAuthority) (ret graphql.Marshaler) {
@@ -18527,6 +19145,29 @@ func (ec *executionContext) fieldContext_Meeting_attendeeContacts(ctx context.Co
 		return fc, err
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Meeting_minutesHtml(ctx context.Context, field graphql.CollectedField, obj *ent.Meeting) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Meeting_minutesHtml(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Meeting().MinutesHTML(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Meeting_minutesHtml(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Meeting", field, true, true, "String")
 }
 
 func (ec *executionContext) _MeetingConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.MeetingConnection) (ret graphql.Marshaler) {
@@ -20611,6 +21252,314 @@ func (ec *executionContext) fieldContext_Mutation_revokeToken(ctx context.Contex
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_revokeToken_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteLocalAuthority(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteLocalAuthority(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteLocalAuthority(ctx, fc.Args["id"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteLocalAuthority(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type ID does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteLocalAuthority_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteContact(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteContact(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteContact(ctx, fc.Args["id"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteContact(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type ID does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteContact_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deletePartnership(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deletePartnership(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeletePartnership(ctx, fc.Args["id"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deletePartnership(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type ID does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deletePartnership_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteMilestone(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteMilestone(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteMilestone(ctx, fc.Args["id"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteMilestone(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type ID does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteMilestone_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteAgendaItem(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteAgendaItem(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteAgendaItem(ctx, fc.Args["id"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteAgendaItem(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type ID does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteAgendaItem_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteTrainingRegistration(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteTrainingRegistration(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteTrainingRegistration(ctx, fc.Args["id"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteTrainingRegistration(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type ID does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteTrainingRegistration_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_reorderAgendaItems(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_reorderAgendaItems(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ReorderAgendaItems(ctx, fc.Args["meetingID"].(int), fc.Args["itemIDs"].([]int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.AgendaItem) graphql.Marshaler {
+			return ec.marshalNAgendaItem2ᚕᚖcoopdeskᚋentᚐAgendaItemᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_reorderAgendaItems(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AgendaItem(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_reorderAgendaItems_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -22839,6 +23788,50 @@ func (ec *executionContext) fieldContext_Query_me(_ context.Context, field graph
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_User(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_overdueMilestones(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_overdueMilestones(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().OverdueMilestones(ctx, fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Milestone) graphql.Marshaler {
+			return ec.marshalNMilestone2ᚕᚖcoopdeskᚋentᚐMilestoneᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_overdueMilestones(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Milestone(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_overdueMilestones_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -33606,7 +34599,7 @@ func (ec *executionContext) unmarshalInputCreateDossierInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"title", "call", "supportKind", "need", "requestedAmount", "grantedAmount", "receivedOn", "decisionOn", "accompanimentStart", "accompanimentEnd", "admissibilityChecklist", "reviewNotes", "decisionComment", "closingNote", "applicantID", "assigneeID", "consultantContactID", "consultantOrganizationID"}
+	fieldsInOrder := [...]string{"title", "call", "supportKind", "need", "requestedAmount", "grantedAmount", "receivedOn", "decisionOn", "accompanimentStart", "accompanimentEnd", "admissibilityChecklist", "reviewNotes", "decisionComment", "closingNote", "applicantID", "assigneeID", "consultantContactID", "consultantOrganizationID", "partnerCountryID", "partnershipID"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -33739,6 +34732,20 @@ func (ec *executionContext) unmarshalInputCreateDossierInput(ctx context.Context
 				return it, err
 			}
 			it.ConsultantOrganizationID = data
+		case "partnerCountryID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("partnerCountryID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PartnerCountryID = data
+		case "partnershipID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("partnershipID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PartnershipID = data
 		}
 	}
 	return it, nil
@@ -36278,7 +37285,7 @@ func (ec *executionContext) unmarshalInputDossierWhereInput(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "title", "titleNEQ", "titleIn", "titleNotIn", "titleGT", "titleGTE", "titleLT", "titleLTE", "titleContains", "titleHasPrefix", "titleHasSuffix", "titleEqualFold", "titleContainsFold", "call", "callNEQ", "callIn", "callNotIn", "callGT", "callGTE", "callLT", "callLTE", "callContains", "callHasPrefix", "callHasSuffix", "callEqualFold", "callContainsFold", "supportKind", "supportKindNEQ", "supportKindIn", "supportKindNotIn", "need", "needNEQ", "needIn", "needNotIn", "needGT", "needGTE", "needLT", "needLTE", "needContains", "needHasPrefix", "needHasSuffix", "needIsNil", "needNotNil", "needEqualFold", "needContainsFold", "status", "statusNEQ", "statusIn", "statusNotIn", "requestedAmount", "requestedAmountNEQ", "requestedAmountIn", "requestedAmountNotIn", "requestedAmountGT", "requestedAmountGTE", "requestedAmountLT", "requestedAmountLTE", "requestedAmountIsNil", "requestedAmountNotNil", "grantedAmount", "grantedAmountNEQ", "grantedAmountIn", "grantedAmountNotIn", "grantedAmountGT", "grantedAmountGTE", "grantedAmountLT", "grantedAmountLTE", "grantedAmountIsNil", "grantedAmountNotNil", "receivedOn", "receivedOnNEQ", "receivedOnIn", "receivedOnNotIn", "receivedOnGT", "receivedOnGTE", "receivedOnLT", "receivedOnLTE", "receivedOnIsNil", "receivedOnNotNil", "decisionOn", "decisionOnNEQ", "decisionOnIn", "decisionOnNotIn", "decisionOnGT", "decisionOnGTE", "decisionOnLT", "decisionOnLTE", "decisionOnIsNil", "decisionOnNotNil", "accompanimentStart", "accompanimentStartNEQ", "accompanimentStartIn", "accompanimentStartNotIn", "accompanimentStartGT", "accompanimentStartGTE", "accompanimentStartLT", "accompanimentStartLTE", "accompanimentStartIsNil", "accompanimentStartNotNil", "accompanimentEnd", "accompanimentEndNEQ", "accompanimentEndIn", "accompanimentEndNotIn", "accompanimentEndGT", "accompanimentEndGTE", "accompanimentEndLT", "accompanimentEndLTE", "accompanimentEndIsNil", "accompanimentEndNotNil", "reviewNotes", "reviewNotesNEQ", "reviewNotesIn", "reviewNotesNotIn", "reviewNotesGT", "reviewNotesGTE", "reviewNotesLT", "reviewNotesLTE", "reviewNotesContains", "reviewNotesHasPrefix", "reviewNotesHasSuffix", "reviewNotesIsNil", "reviewNotesNotNil", "reviewNotesEqualFold", "reviewNotesContainsFold", "decisionComment", "decisionCommentNEQ", "decisionCommentIn", "decisionCommentNotIn", "decisionCommentGT", "decisionCommentGTE", "decisionCommentLT", "decisionCommentLTE", "decisionCommentContains", "decisionCommentHasPrefix", "decisionCommentHasSuffix", "decisionCommentIsNil", "decisionCommentNotNil", "decisionCommentEqualFold", "decisionCommentContainsFold", "closingNote", "closingNoteNEQ", "closingNoteIn", "closingNoteNotIn", "closingNoteGT", "closingNoteGTE", "closingNoteLT", "closingNoteLTE", "closingNoteContains", "closingNoteHasPrefix", "closingNoteHasSuffix", "closingNoteIsNil", "closingNoteNotNil", "closingNoteEqualFold", "closingNoteContainsFold", "applicantID", "applicantIDNEQ", "applicantIDIn", "applicantIDNotIn", "assigneeID", "assigneeIDNEQ", "assigneeIDIn", "assigneeIDNotIn", "assigneeIDIsNil", "assigneeIDNotNil", "consultantContactID", "consultantContactIDNEQ", "consultantContactIDIn", "consultantContactIDNotIn", "consultantContactIDIsNil", "consultantContactIDNotNil", "consultantOrganizationID", "consultantOrganizationIDNEQ", "consultantOrganizationIDIn", "consultantOrganizationIDNotIn", "consultantOrganizationIDIsNil", "consultantOrganizationIDNotNil", "hasApplicant", "hasApplicantWith", "hasAssignee", "hasAssigneeWith", "hasConsultantContact", "hasConsultantContactWith", "hasConsultantOrganization", "hasConsultantOrganizationWith", "hasEvents", "hasEventsWith", "hasMilestones", "hasMilestonesWith"}
+	fieldsInOrder := [...]string{"not", "and", "or", "id", "idNEQ", "idIn", "idNotIn", "idGT", "idGTE", "idLT", "idLTE", "createdAt", "createdAtNEQ", "createdAtIn", "createdAtNotIn", "createdAtGT", "createdAtGTE", "createdAtLT", "createdAtLTE", "updatedAt", "updatedAtNEQ", "updatedAtIn", "updatedAtNotIn", "updatedAtGT", "updatedAtGTE", "updatedAtLT", "updatedAtLTE", "title", "titleNEQ", "titleIn", "titleNotIn", "titleGT", "titleGTE", "titleLT", "titleLTE", "titleContains", "titleHasPrefix", "titleHasSuffix", "titleEqualFold", "titleContainsFold", "call", "callNEQ", "callIn", "callNotIn", "callGT", "callGTE", "callLT", "callLTE", "callContains", "callHasPrefix", "callHasSuffix", "callEqualFold", "callContainsFold", "supportKind", "supportKindNEQ", "supportKindIn", "supportKindNotIn", "need", "needNEQ", "needIn", "needNotIn", "needGT", "needGTE", "needLT", "needLTE", "needContains", "needHasPrefix", "needHasSuffix", "needIsNil", "needNotNil", "needEqualFold", "needContainsFold", "status", "statusNEQ", "statusIn", "statusNotIn", "requestedAmount", "requestedAmountNEQ", "requestedAmountIn", "requestedAmountNotIn", "requestedAmountGT", "requestedAmountGTE", "requestedAmountLT", "requestedAmountLTE", "requestedAmountIsNil", "requestedAmountNotNil", "grantedAmount", "grantedAmountNEQ", "grantedAmountIn", "grantedAmountNotIn", "grantedAmountGT", "grantedAmountGTE", "grantedAmountLT", "grantedAmountLTE", "grantedAmountIsNil", "grantedAmountNotNil", "receivedOn", "receivedOnNEQ", "receivedOnIn", "receivedOnNotIn", "receivedOnGT", "receivedOnGTE", "receivedOnLT", "receivedOnLTE", "receivedOnIsNil", "receivedOnNotNil", "decisionOn", "decisionOnNEQ", "decisionOnIn", "decisionOnNotIn", "decisionOnGT", "decisionOnGTE", "decisionOnLT", "decisionOnLTE", "decisionOnIsNil", "decisionOnNotNil", "accompanimentStart", "accompanimentStartNEQ", "accompanimentStartIn", "accompanimentStartNotIn", "accompanimentStartGT", "accompanimentStartGTE", "accompanimentStartLT", "accompanimentStartLTE", "accompanimentStartIsNil", "accompanimentStartNotNil", "accompanimentEnd", "accompanimentEndNEQ", "accompanimentEndIn", "accompanimentEndNotIn", "accompanimentEndGT", "accompanimentEndGTE", "accompanimentEndLT", "accompanimentEndLTE", "accompanimentEndIsNil", "accompanimentEndNotNil", "reviewNotes", "reviewNotesNEQ", "reviewNotesIn", "reviewNotesNotIn", "reviewNotesGT", "reviewNotesGTE", "reviewNotesLT", "reviewNotesLTE", "reviewNotesContains", "reviewNotesHasPrefix", "reviewNotesHasSuffix", "reviewNotesIsNil", "reviewNotesNotNil", "reviewNotesEqualFold", "reviewNotesContainsFold", "decisionComment", "decisionCommentNEQ", "decisionCommentIn", "decisionCommentNotIn", "decisionCommentGT", "decisionCommentGTE", "decisionCommentLT", "decisionCommentLTE", "decisionCommentContains", "decisionCommentHasPrefix", "decisionCommentHasSuffix", "decisionCommentIsNil", "decisionCommentNotNil", "decisionCommentEqualFold", "decisionCommentContainsFold", "closingNote", "closingNoteNEQ", "closingNoteIn", "closingNoteNotIn", "closingNoteGT", "closingNoteGTE", "closingNoteLT", "closingNoteLTE", "closingNoteContains", "closingNoteHasPrefix", "closingNoteHasSuffix", "closingNoteIsNil", "closingNoteNotNil", "closingNoteEqualFold", "closingNoteContainsFold", "applicantID", "applicantIDNEQ", "applicantIDIn", "applicantIDNotIn", "assigneeID", "assigneeIDNEQ", "assigneeIDIn", "assigneeIDNotIn", "assigneeIDIsNil", "assigneeIDNotNil", "consultantContactID", "consultantContactIDNEQ", "consultantContactIDIn", "consultantContactIDNotIn", "consultantContactIDIsNil", "consultantContactIDNotNil", "consultantOrganizationID", "consultantOrganizationIDNEQ", "consultantOrganizationIDIn", "consultantOrganizationIDNotIn", "consultantOrganizationIDIsNil", "consultantOrganizationIDNotNil", "partnerCountryID", "partnerCountryIDNEQ", "partnerCountryIDIn", "partnerCountryIDNotIn", "partnerCountryIDIsNil", "partnerCountryIDNotNil", "partnershipID", "partnershipIDNEQ", "partnershipIDIn", "partnershipIDNotIn", "partnershipIDIsNil", "partnershipIDNotNil", "hasApplicant", "hasApplicantWith", "hasAssignee", "hasAssigneeWith", "hasConsultantContact", "hasConsultantContactWith", "hasConsultantOrganization", "hasConsultantOrganizationWith", "hasPartnerCountry", "hasPartnerCountryWith", "hasPartnership", "hasPartnershipWith", "hasEvents", "hasEventsWith", "hasMilestones", "hasMilestonesWith"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -37706,6 +38713,90 @@ func (ec *executionContext) unmarshalInputDossierWhereInput(ctx context.Context,
 				return it, err
 			}
 			it.ConsultantOrganizationIDNotNil = data
+		case "partnerCountryID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("partnerCountryID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PartnerCountryID = data
+		case "partnerCountryIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("partnerCountryIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PartnerCountryIDNEQ = data
+		case "partnerCountryIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("partnerCountryIDIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PartnerCountryIDIn = data
+		case "partnerCountryIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("partnerCountryIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PartnerCountryIDNotIn = data
+		case "partnerCountryIDIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("partnerCountryIDIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PartnerCountryIDIsNil = data
+		case "partnerCountryIDNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("partnerCountryIDNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PartnerCountryIDNotNil = data
+		case "partnershipID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("partnershipID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PartnershipID = data
+		case "partnershipIDNEQ":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("partnershipIDNEQ"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PartnershipIDNEQ = data
+		case "partnershipIDIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("partnershipIDIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PartnershipIDIn = data
+		case "partnershipIDNotIn":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("partnershipIDNotIn"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PartnershipIDNotIn = data
+		case "partnershipIDIsNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("partnershipIDIsNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PartnershipIDIsNil = data
+		case "partnershipIDNotNil":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("partnershipIDNotNil"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PartnershipIDNotNil = data
 		case "hasApplicant":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasApplicant"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -37762,6 +38853,34 @@ func (ec *executionContext) unmarshalInputDossierWhereInput(ctx context.Context,
 				return it, err
 			}
 			it.HasConsultantOrganizationWith = data
+		case "hasPartnerCountry":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasPartnerCountry"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasPartnerCountry = data
+		case "hasPartnerCountryWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasPartnerCountryWith"))
+			data, err := ec.unmarshalOCountryWhereInput2ᚕᚖcoopdeskᚋentᚐCountryWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasPartnerCountryWith = data
+		case "hasPartnership":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasPartnership"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasPartnership = data
+		case "hasPartnershipWith":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasPartnershipWith"))
+			data, err := ec.unmarshalOPartnershipWhereInput2ᚕᚖcoopdeskᚋentᚐPartnershipWhereInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.HasPartnershipWith = data
 		case "hasEvents":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("hasEvents"))
 			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
@@ -46570,7 +47689,7 @@ func (ec *executionContext) unmarshalInputUpdateDossierInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"title", "call", "supportKind", "need", "clearNeed", "requestedAmount", "clearRequestedAmount", "grantedAmount", "clearGrantedAmount", "receivedOn", "clearReceivedOn", "decisionOn", "clearDecisionOn", "accompanimentStart", "clearAccompanimentStart", "accompanimentEnd", "clearAccompanimentEnd", "admissibilityChecklist", "clearAdmissibilityChecklist", "reviewNotes", "clearReviewNotes", "decisionComment", "clearDecisionComment", "closingNote", "clearClosingNote", "applicantID", "assigneeID", "clearAssignee", "consultantContactID", "clearConsultantContact", "consultantOrganizationID", "clearConsultantOrganization"}
+	fieldsInOrder := [...]string{"title", "call", "supportKind", "need", "clearNeed", "requestedAmount", "clearRequestedAmount", "grantedAmount", "clearGrantedAmount", "receivedOn", "clearReceivedOn", "decisionOn", "clearDecisionOn", "accompanimentStart", "clearAccompanimentStart", "accompanimentEnd", "clearAccompanimentEnd", "admissibilityChecklist", "clearAdmissibilityChecklist", "reviewNotes", "clearReviewNotes", "decisionComment", "clearDecisionComment", "closingNote", "clearClosingNote", "applicantID", "assigneeID", "clearAssignee", "consultantContactID", "clearConsultantContact", "consultantOrganizationID", "clearConsultantOrganization", "partnerCountryID", "clearPartnerCountry", "partnershipID", "clearPartnership"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -46801,6 +47920,34 @@ func (ec *executionContext) unmarshalInputUpdateDossierInput(ctx context.Context
 				return it, err
 			}
 			it.ClearConsultantOrganization = data
+		case "partnerCountryID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("partnerCountryID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PartnerCountryID = data
+		case "clearPartnerCountry":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearPartnerCountry"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearPartnerCountry = data
+		case "partnershipID":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("partnershipID"))
+			data, err := ec.unmarshalOID2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PartnershipID = data
+		case "clearPartnership":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearPartnership"))
+			data, err := ec.unmarshalOBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearPartnership = data
 		}
 	}
 	return it, nil
@@ -50571,6 +51718,18 @@ func (ec *executionContext) _CountryGroup(ctx context.Context, sel ast.Selection
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._CountryGroup_meetings(ctx, field, obj)
 				})
+		case "memberAuthorities":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CountryGroup_memberAuthorities(ctx, field, obj)
+				})
+		case "desks":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CountryGroup_desks(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -51053,6 +52212,16 @@ func (ec *executionContext) _Dossier(ctx context.Context, sel ast.SelectionSet, 
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "partnerCountryID":
+			out.Values[i] = ec._Dossier_partnerCountryID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "partnershipID":
+			out.Values[i] = ec._Dossier_partnershipID(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "createdBy":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
@@ -51088,6 +52257,18 @@ func (ec *executionContext) _Dossier(ctx context.Context, sel ast.SelectionSet, 
 				true, false,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Dossier_consultantOrganization(ctx, field, obj)
+				})
+		case "partnerCountry":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Dossier_partnerCountry(ctx, field, obj)
+				})
+		case "partnership":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Dossier_partnership(ctx, field, obj)
 				})
 		case "events":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
@@ -51569,6 +52750,54 @@ func (ec *executionContext) _FeedEdge(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var groupMemberImplementors = []string{"GroupMember"}
+
+func (ec *executionContext) _GroupMember(ctx context.Context, sel ast.SelectionSet, obj *model.GroupMember) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, groupMemberImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("GroupMember")
+		case "authority":
+			out.Values[i] = ec._GroupMember_authority(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "manual":
+			out.Values[i] = ec._GroupMember_manual(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "partnershipCount":
+			out.Values[i] = ec._GroupMember_partnershipCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reasons":
+			out.Values[i] = ec._GroupMember_reasons(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var localAuthorityImplementors = []string{"LocalAuthority", "Node"}
 
 func (ec *executionContext) _LocalAuthority(ctx context.Context, sel ast.SelectionSet, obj *ent.LocalAuthority) graphql.Marshaler {
@@ -51934,6 +53163,12 @@ func (ec *executionContext) _Meeting(ctx context.Context, sel ast.SelectionSet, 
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Meeting_attendeeContacts(ctx, field, obj)
+				})
+		case "minutesHtml":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Meeting_minutesHtml(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -52446,6 +53681,55 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "revokeToken":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_revokeToken(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteLocalAuthority":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteLocalAuthority(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteContact":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteContact(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deletePartnership":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deletePartnership(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteMilestone":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteMilestone(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteAgendaItem":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteAgendaItem(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteTrainingRegistration":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteTrainingRegistration(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reorderAgendaItems":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_reorderAgendaItems(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -53043,6 +54327,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_me(ctx, field)
+				})
+		case "overdueMilestones":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_overdueMilestones(ctx, field)
 				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
@@ -54325,6 +55615,22 @@ func (ec *executionContext) unmarshalNAPITokenWhereInput2ᚖcoopdeskᚋentᚐAPI
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNAgendaItem2ᚕᚖcoopdeskᚋentᚐAgendaItemᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.AgendaItem) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAgendaItem2ᚖcoopdeskᚋentᚐAgendaItem(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNAgendaItem2ᚖcoopdeskᚋentᚐAgendaItem(ctx context.Context, sel ast.SelectionSet, v *ent.AgendaItem) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "AgendaItem!")
@@ -55051,6 +56357,30 @@ func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.S
 	return graphql.WrapContextMarshaler(ctx, res)
 }
 
+func (ec *executionContext) marshalNGroupMember2ᚕᚖcoopdeskᚋgraphᚋmodelᚐGroupMemberᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.GroupMember) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNGroupMember2ᚖcoopdeskᚋgraphᚋmodelᚐGroupMember(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNGroupMember2ᚖcoopdeskᚋgraphᚋmodelᚐGroupMember(ctx context.Context, sel ast.SelectionSet, v *model.GroupMember) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "GroupMember!")
+		return graphql.Null
+	}
+	return ec._GroupMember(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNID2int(ctx context.Context, v any) (int, error) {
 	res, err := graphql.UnmarshalIntID(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -55218,6 +56548,22 @@ func (ec *executionContext) unmarshalNMeetingWhereInput2ᚖcoopdeskᚋentᚐMeet
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNMilestone2ᚕᚖcoopdeskᚋentᚐMilestoneᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Milestone) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMilestone2ᚖcoopdeskᚋentᚐMilestone(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNMilestone2ᚖcoopdeskᚋentᚐMilestone(ctx context.Context, sel ast.SelectionSet, v *ent.Milestone) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Milestone!")
@@ -55276,6 +56622,22 @@ func (ec *executionContext) unmarshalNOrderDirection2entgoᚗioᚋcontribᚋentg
 
 func (ec *executionContext) marshalNOrderDirection2entgoᚗioᚋcontribᚋentgqlᚐOrderDirection(ctx context.Context, sel ast.SelectionSet, v entgql.OrderDirection) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNOrganization2ᚕᚖcoopdeskᚋentᚐOrganizationᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Organization) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNOrganization2ᚖcoopdeskᚋentᚐOrganization(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNOrganization2ᚖcoopdeskᚋentᚐOrganization(ctx context.Context, sel ast.SelectionSet, v *ent.Organization) graphql.Marshaler {
@@ -55460,6 +56822,35 @@ func (ec *executionContext) marshalNString2string(ctx context.Context, sel ast.S
 		graphql.AddInvalidNullFromMarshaler(ctx, "String!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNString2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNString2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNTheme2ᚖcoopdeskᚋentᚐTheme(ctx context.Context, sel ast.SelectionSet, v *ent.Theme) graphql.Marshaler {

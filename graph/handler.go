@@ -59,6 +59,9 @@ func NewHandler(client *ent.Client, opt Options) *handler.Server {
 		return coded(CodeInternal, "internal error; it has been logged")
 	})
 	srv.AroundFields(DefaultPage)
+	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+		return next(withLoaders(ctx, client))
+	})
 	if opt.Observe != nil {
 		srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 			oc := graphql.GetOperationContext(ctx)

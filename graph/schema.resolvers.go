@@ -11,6 +11,7 @@ import (
 	"coopdesk/ent/dossier"
 	"coopdesk/graph/model"
 	"coopdesk/internal/auth"
+	"coopdesk/internal/training"
 	dossierflow "coopdesk/internal/dossier"
 	"time"
 )
@@ -137,6 +138,9 @@ func (r *mutationResolver) UpdateTraining(ctx context.Context, id int, input ent
 
 // CreateTrainingRegistration is the resolver for the createTrainingRegistration field.
 func (r *mutationResolver) CreateTrainingRegistration(ctx context.Context, input ent.CreateTrainingRegistrationInput) (*ent.TrainingRegistration, error) {
+	if err := training.CheckNew(ctx, r.client(ctx), input.TrainingID, input.AuthorityID, input.ContactID); err != nil {
+		return nil, err
+	}
 	return r.client(ctx).TrainingRegistration.Create().SetInput(input).Save(ctx)
 }
 

@@ -63,6 +63,10 @@ const (
 	FieldConsultantContactID = "consultant_contact_id"
 	// FieldConsultantOrganizationID holds the string denoting the consultant_organization_id field in the database.
 	FieldConsultantOrganizationID = "consultant_organization_id"
+	// FieldPartnerCountryID holds the string denoting the partner_country_id field in the database.
+	FieldPartnerCountryID = "partner_country_id"
+	// FieldPartnershipID holds the string denoting the partnership_id field in the database.
+	FieldPartnershipID = "partnership_id"
 	// EdgeCreatedBy holds the string denoting the created_by edge name in mutations.
 	EdgeCreatedBy = "created_by"
 	// EdgeUpdatedBy holds the string denoting the updated_by edge name in mutations.
@@ -75,6 +79,10 @@ const (
 	EdgeConsultantContact = "consultant_contact"
 	// EdgeConsultantOrganization holds the string denoting the consultant_organization edge name in mutations.
 	EdgeConsultantOrganization = "consultant_organization"
+	// EdgePartnerCountry holds the string denoting the partner_country edge name in mutations.
+	EdgePartnerCountry = "partner_country"
+	// EdgePartnership holds the string denoting the partnership edge name in mutations.
+	EdgePartnership = "partnership"
 	// EdgeEvents holds the string denoting the events edge name in mutations.
 	EdgeEvents = "events"
 	// EdgeMilestones holds the string denoting the milestones edge name in mutations.
@@ -123,6 +131,20 @@ const (
 	ConsultantOrganizationInverseTable = "organizations"
 	// ConsultantOrganizationColumn is the table column denoting the consultant_organization relation/edge.
 	ConsultantOrganizationColumn = "consultant_organization_id"
+	// PartnerCountryTable is the table that holds the partner_country relation/edge.
+	PartnerCountryTable = "dossiers"
+	// PartnerCountryInverseTable is the table name for the Country entity.
+	// It exists in this package in order to avoid circular dependency with the "country" package.
+	PartnerCountryInverseTable = "countries"
+	// PartnerCountryColumn is the table column denoting the partner_country relation/edge.
+	PartnerCountryColumn = "partner_country_id"
+	// PartnershipTable is the table that holds the partnership relation/edge.
+	PartnershipTable = "dossiers"
+	// PartnershipInverseTable is the table name for the Partnership entity.
+	// It exists in this package in order to avoid circular dependency with the "partnership" package.
+	PartnershipInverseTable = "partnerships"
+	// PartnershipColumn is the table column denoting the partnership relation/edge.
+	PartnershipColumn = "partnership_id"
 	// EventsTable is the table that holds the events relation/edge.
 	EventsTable = "dossier_events"
 	// EventsInverseTable is the table name for the DossierEvent entity.
@@ -165,6 +187,8 @@ var Columns = []string{
 	FieldAssigneeID,
 	FieldConsultantContactID,
 	FieldConsultantOrganizationID,
+	FieldPartnerCountryID,
+	FieldPartnershipID,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -378,6 +402,16 @@ func ByConsultantOrganizationID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldConsultantOrganizationID, opts...).ToFunc()
 }
 
+// ByPartnerCountryID orders the results by the partner_country_id field.
+func ByPartnerCountryID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPartnerCountryID, opts...).ToFunc()
+}
+
+// ByPartnershipID orders the results by the partnership_id field.
+func ByPartnershipID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPartnershipID, opts...).ToFunc()
+}
+
 // ByCreatedByField orders the results by created_by field.
 func ByCreatedByField(field string, opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
@@ -417,6 +451,20 @@ func ByConsultantContactField(field string, opts ...sql.OrderTermOption) OrderOp
 func ByConsultantOrganizationField(field string, opts ...sql.OrderTermOption) OrderOption {
 	return func(s *sql.Selector) {
 		sqlgraph.OrderByNeighborTerms(s, newConsultantOrganizationStep(), sql.OrderByField(field, opts...))
+	}
+}
+
+// ByPartnerCountryField orders the results by partner_country field.
+func ByPartnerCountryField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newPartnerCountryStep(), sql.OrderByField(field, opts...))
+	}
+}
+
+// ByPartnershipField orders the results by partnership field.
+func ByPartnershipField(field string, opts ...sql.OrderTermOption) OrderOption {
+	return func(s *sql.Selector) {
+		sqlgraph.OrderByNeighborTerms(s, newPartnershipStep(), sql.OrderByField(field, opts...))
 	}
 }
 
@@ -487,6 +535,20 @@ func newConsultantOrganizationStep() *sqlgraph.Step {
 		sqlgraph.From(Table, FieldID),
 		sqlgraph.To(ConsultantOrganizationInverseTable, FieldID),
 		sqlgraph.Edge(sqlgraph.M2O, false, ConsultantOrganizationTable, ConsultantOrganizationColumn),
+	)
+}
+func newPartnerCountryStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(PartnerCountryInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, false, PartnerCountryTable, PartnerCountryColumn),
+	)
+}
+func newPartnershipStep() *sqlgraph.Step {
+	return sqlgraph.NewStep(
+		sqlgraph.From(Table, FieldID),
+		sqlgraph.To(PartnershipInverseTable, FieldID),
+		sqlgraph.Edge(sqlgraph.M2O, false, PartnershipTable, PartnershipColumn),
 	)
 }
 func newEventsStep() *sqlgraph.Step {

@@ -155,6 +155,16 @@ func ConsultantOrganizationID(v int) predicate.Dossier {
 	return predicate.Dossier(sql.FieldEQ(FieldConsultantOrganizationID, v))
 }
 
+// PartnerCountryID applies equality check predicate on the "partner_country_id" field. It's identical to PartnerCountryIDEQ.
+func PartnerCountryID(v int) predicate.Dossier {
+	return predicate.Dossier(sql.FieldEQ(FieldPartnerCountryID, v))
+}
+
+// PartnershipID applies equality check predicate on the "partnership_id" field. It's identical to PartnershipIDEQ.
+func PartnershipID(v int) predicate.Dossier {
+	return predicate.Dossier(sql.FieldEQ(FieldPartnershipID, v))
+}
+
 // CreatedAtEQ applies the EQ predicate on the "created_at" field.
 func CreatedAtEQ(v time.Time) predicate.Dossier {
 	return predicate.Dossier(sql.FieldEQ(FieldCreatedAt, v))
@@ -1185,6 +1195,66 @@ func ConsultantOrganizationIDNotNil() predicate.Dossier {
 	return predicate.Dossier(sql.FieldNotNull(FieldConsultantOrganizationID))
 }
 
+// PartnerCountryIDEQ applies the EQ predicate on the "partner_country_id" field.
+func PartnerCountryIDEQ(v int) predicate.Dossier {
+	return predicate.Dossier(sql.FieldEQ(FieldPartnerCountryID, v))
+}
+
+// PartnerCountryIDNEQ applies the NEQ predicate on the "partner_country_id" field.
+func PartnerCountryIDNEQ(v int) predicate.Dossier {
+	return predicate.Dossier(sql.FieldNEQ(FieldPartnerCountryID, v))
+}
+
+// PartnerCountryIDIn applies the In predicate on the "partner_country_id" field.
+func PartnerCountryIDIn(vs ...int) predicate.Dossier {
+	return predicate.Dossier(sql.FieldIn(FieldPartnerCountryID, vs...))
+}
+
+// PartnerCountryIDNotIn applies the NotIn predicate on the "partner_country_id" field.
+func PartnerCountryIDNotIn(vs ...int) predicate.Dossier {
+	return predicate.Dossier(sql.FieldNotIn(FieldPartnerCountryID, vs...))
+}
+
+// PartnerCountryIDIsNil applies the IsNil predicate on the "partner_country_id" field.
+func PartnerCountryIDIsNil() predicate.Dossier {
+	return predicate.Dossier(sql.FieldIsNull(FieldPartnerCountryID))
+}
+
+// PartnerCountryIDNotNil applies the NotNil predicate on the "partner_country_id" field.
+func PartnerCountryIDNotNil() predicate.Dossier {
+	return predicate.Dossier(sql.FieldNotNull(FieldPartnerCountryID))
+}
+
+// PartnershipIDEQ applies the EQ predicate on the "partnership_id" field.
+func PartnershipIDEQ(v int) predicate.Dossier {
+	return predicate.Dossier(sql.FieldEQ(FieldPartnershipID, v))
+}
+
+// PartnershipIDNEQ applies the NEQ predicate on the "partnership_id" field.
+func PartnershipIDNEQ(v int) predicate.Dossier {
+	return predicate.Dossier(sql.FieldNEQ(FieldPartnershipID, v))
+}
+
+// PartnershipIDIn applies the In predicate on the "partnership_id" field.
+func PartnershipIDIn(vs ...int) predicate.Dossier {
+	return predicate.Dossier(sql.FieldIn(FieldPartnershipID, vs...))
+}
+
+// PartnershipIDNotIn applies the NotIn predicate on the "partnership_id" field.
+func PartnershipIDNotIn(vs ...int) predicate.Dossier {
+	return predicate.Dossier(sql.FieldNotIn(FieldPartnershipID, vs...))
+}
+
+// PartnershipIDIsNil applies the IsNil predicate on the "partnership_id" field.
+func PartnershipIDIsNil() predicate.Dossier {
+	return predicate.Dossier(sql.FieldIsNull(FieldPartnershipID))
+}
+
+// PartnershipIDNotNil applies the NotNil predicate on the "partnership_id" field.
+func PartnershipIDNotNil() predicate.Dossier {
+	return predicate.Dossier(sql.FieldNotNull(FieldPartnershipID))
+}
+
 // HasCreatedBy applies the HasEdge predicate on the "created_by" edge.
 func HasCreatedBy() predicate.Dossier {
 	return predicate.Dossier(func(s *sql.Selector) {
@@ -1315,6 +1385,52 @@ func HasConsultantOrganization() predicate.Dossier {
 func HasConsultantOrganizationWith(preds ...predicate.Organization) predicate.Dossier {
 	return predicate.Dossier(func(s *sql.Selector) {
 		step := newConsultantOrganizationStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasPartnerCountry applies the HasEdge predicate on the "partner_country" edge.
+func HasPartnerCountry() predicate.Dossier {
+	return predicate.Dossier(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, PartnerCountryTable, PartnerCountryColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasPartnerCountryWith applies the HasEdge predicate on the "partner_country" edge with a given conditions (other predicates).
+func HasPartnerCountryWith(preds ...predicate.Country) predicate.Dossier {
+	return predicate.Dossier(func(s *sql.Selector) {
+		step := newPartnerCountryStep()
+		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
+			for _, p := range preds {
+				p(s)
+			}
+		})
+	})
+}
+
+// HasPartnership applies the HasEdge predicate on the "partnership" edge.
+func HasPartnership() predicate.Dossier {
+	return predicate.Dossier(func(s *sql.Selector) {
+		step := sqlgraph.NewStep(
+			sqlgraph.From(Table, FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, PartnershipTable, PartnershipColumn),
+		)
+		sqlgraph.HasNeighbors(s, step)
+	})
+}
+
+// HasPartnershipWith applies the HasEdge predicate on the "partnership" edge with a given conditions (other predicates).
+func HasPartnershipWith(preds ...predicate.Partnership) predicate.Dossier {
+	return predicate.Dossier(func(s *sql.Selector) {
+		step := newPartnershipStep()
 		sqlgraph.HasNeighborsWith(s, step, func(s *sql.Selector) {
 			for _, p := range preds {
 				p(s)

@@ -649,6 +649,8 @@ var (
 		{Name: "applicant_id", Type: field.TypeInt},
 		{Name: "consultant_contact_id", Type: field.TypeInt, Nullable: true},
 		{Name: "consultant_organization_id", Type: field.TypeInt, Nullable: true},
+		{Name: "partner_country_id", Type: field.TypeInt, Nullable: true},
+		{Name: "partnership_id", Type: field.TypeInt, Nullable: true},
 		{Name: "assignee_id", Type: field.TypeInt, Nullable: true},
 	}
 	// DossiersTable holds the schema information for the "dossiers" table.
@@ -688,8 +690,20 @@ var (
 				OnDelete:   schema.SetNull,
 			},
 			{
-				Symbol:     "dossiers_users_assigned_dossiers",
+				Symbol:     "dossiers_countries_partner_country",
 				Columns:    []*schema.Column{DossiersColumns[23]},
+				RefColumns: []*schema.Column{CountriesColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "dossiers_partnerships_partnership",
+				Columns:    []*schema.Column{DossiersColumns[24]},
+				RefColumns: []*schema.Column{PartnershipsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "dossiers_users_assigned_dossiers",
+				Columns:    []*schema.Column{DossiersColumns[25]},
 				RefColumns: []*schema.Column{UsersColumns[0]},
 				OnDelete:   schema.SetNull,
 			},
@@ -723,7 +737,7 @@ var (
 			{
 				Name:    "dossier_assignee_id",
 				Unique:  false,
-				Columns: []*schema.Column{DossiersColumns[23]},
+				Columns: []*schema.Column{DossiersColumns[25]},
 			},
 			{
 				Name:    "dossier_consultant_contact_id",
@@ -734,6 +748,16 @@ var (
 				Name:    "dossier_consultant_organization_id",
 				Unique:  false,
 				Columns: []*schema.Column{DossiersColumns[22]},
+			},
+			{
+				Name:    "dossier_partner_country_id",
+				Unique:  false,
+				Columns: []*schema.Column{DossiersColumns[23]},
+			},
+			{
+				Name:    "dossier_partnership_id",
+				Unique:  false,
+				Columns: []*schema.Column{DossiersColumns[24]},
 			},
 		},
 	}
@@ -1821,7 +1845,9 @@ func init() {
 	DossiersTable.ForeignKeys[2].RefTable = LocalAuthoritiesTable
 	DossiersTable.ForeignKeys[3].RefTable = ContactsTable
 	DossiersTable.ForeignKeys[4].RefTable = OrganizationsTable
-	DossiersTable.ForeignKeys[5].RefTable = UsersTable
+	DossiersTable.ForeignKeys[5].RefTable = CountriesTable
+	DossiersTable.ForeignKeys[6].RefTable = PartnershipsTable
+	DossiersTable.ForeignKeys[7].RefTable = UsersTable
 	DossiersTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(47244640256),
 	}

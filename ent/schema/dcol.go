@@ -49,6 +49,10 @@ func (Dossier) Fields() []ent.Field {
 		field.Int("assignee_id").Optional().Nillable(),
 		field.Int("consultant_contact_id").Optional().Nillable(),
 		field.Int("consultant_organization_id").Optional().Nillable(),
+		field.Int("partner_country_id").Optional().Nillable().
+			Comment("for project support: the country of the cooperation project"),
+		field.Int("partnership_id").Optional().Nillable().
+			Comment("for project support: the partnership the project builds on, when it exists"),
 	}
 }
 
@@ -59,6 +63,8 @@ func (Dossier) Edges() []ent.Edge {
 		edge.From("assignee", User.Type).Ref("assigned_dossiers").Field("assignee_id").Unique(),
 		edge.To("consultant_contact", Contact.Type).Field("consultant_contact_id").Unique(),
 		edge.To("consultant_organization", Organization.Type).Field("consultant_organization_id").Unique(),
+		edge.To("partner_country", Country.Type).Field("partner_country_id").Unique(),
+		edge.To("partnership", Partnership.Type).Field("partnership_id").Unique(),
 		edge.From("events", DossierEvent.Type).Ref("dossier").Annotations(listEdge(), entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)),
 		edge.From("milestones", Milestone.Type).Ref("dossier").Annotations(listEdge(), entgql.Skip(entgql.SkipMutationCreateInput, entgql.SkipMutationUpdateInput)),
 	}
@@ -73,6 +79,8 @@ func (Dossier) Indexes() []ent.Index {
 		index.Fields("assignee_id"),
 		index.Fields("consultant_contact_id"),
 		index.Fields("consultant_organization_id"),
+		index.Fields("partner_country_id"),
+		index.Fields("partnership_id"),
 	}
 }
 

@@ -17,6 +17,17 @@ type CreatedToken struct {
 	APIToken *ent.APIToken `json:"apiToken"`
 }
 
+// A French authority that belongs to a country group, and why.
+type GroupMember struct {
+	Authority *ent.LocalAuthority `json:"authority"`
+	// Added to the group by hand.
+	Manual bool `json:"manual"`
+	// Its partnerships with authorities of the group's countries.
+	PartnershipCount int `json:"partnershipCount"`
+	// Why it is a member: partnership, manual, or both.
+	Reasons []string `json:"reasons"`
+}
+
 // API roles, from most to least powerful.
 type Role string
 

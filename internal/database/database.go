@@ -13,6 +13,7 @@ import (
 
 	"coopdesk/ent"
 	"coopdesk/internal/auth"
+	"coopdesk/internal/changelog"
 
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
@@ -84,7 +85,7 @@ func Open(ctx context.Context, rawURL string, opt Options) (*DB, error) {
 		drv = &countingDriver{Driver: drv, n: opt.Statements}
 	}
 	client := ent.NewClient(ent.Driver(drv))
-	client.Use(auth.AuditHook())
+	client.Use(auth.AuditHook(), changelog.Hook())
 	return &DB{Client: client, SQL: db, Dialect: dia}, nil
 }
 

@@ -96,6 +96,11 @@ func Apply(ctx context.Context, tx *ent.Tx, id int, to Status, comment string, a
 	if !CanTransition(d.Status, to) {
 		return nil, &TransitionError{From: d.Status, To: to}
 	}
+	if to == dossier.StatusSubmitted {
+		if err := complete(d); err != nil {
+			return nil, err
+		}
+	}
 	from, now := d.Status, time.Now()
 	// The update is conditional on the status read above: of two concurrent transitions
 	// from the same status, only one can match, on SQLite and PostgreSQL alike.
@@ -134,3 +139,33 @@ func Apply(ctx context.Context, tx *ent.Tx, id int, to Status, comment string, a
 
 // ErrConcurrentChange reports that another transition changed the dossier meanwhile.
 var ErrConcurrentChange = errors.New("the dossier changed status meanwhile; reload it and try again")
+
+// IncompleteError refuses to submit a dossier that lacks what its support kind needs.
+type IncompleteError struct {
+	Kind    dossier.SupportKind
+	Missing []string
+}
+
+func (e *IncompleteError) Error() string {
+	return fmt.Sprintf("a %s dossier cannot be submitted without: %s", e.Kind, strings.Join(e.Missing, ", "))
+}
+
+// complete checks what each support kind needs before submission: every dossier states its
+// need and the amount requested; a project dossier also names the partner country of the
+// cooperation project.
+func complete(d *ent.Dossier) error {
+	var missing []string
+	if strings.TrimSpace(d.Need) == "" {
+		missing = append(missing, "need")
+	}
+	if d.RequestedAmount == nil {
+		missing = append(missing, "requestedAmount")
+	}
+	if d.SupportKind == dossier.SupportKindProject && d.PartnerCountryID == nil {
+		missing = append(missing, "partnerCountry")
+	}
+	if len(missing) > 0 {
+		return &IncompleteError{Kind: d.SupportKind, Missing: missing}
+	}
+	return nil
+}

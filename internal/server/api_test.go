@@ -179,7 +179,7 @@ func TestDossierTransitions(t *testing.T) {
 		a := newAPI(t, db, nil)
 		fr := str(a.ok(a.staff, `{ countries(where: {code: "FR"}) { edges { node { id } } } }`, nil), "countries", "edges", 0, "node", "id")
 		auth := a.ok(a.staff, `mutation($c: ID!) { createLocalAuthority(input: {name: "Département du Finistère", level: departement, code: "29", countryID: $c}) { id } }`, map[string]any{"c": fr})
-		d := a.ok(a.staff, `mutation($a: ID!) { createDossier(input: {title: "Stratégie internationale", call: "DCOL 2026", supportKind: strategy, applicantID: $a}) { id status } }`,
+		d := a.ok(a.staff, `mutation($a: ID!) { createDossier(input: {title: "Stratégie internationale", call: "DCOL 2026", supportKind: strategy, applicantID: $a, need: "Définir une stratégie d'action internationale", requestedAmount: 15000}) { id status } }`,
 			map[string]any{"a": str(auth, "createLocalAuthority", "id")})
 		id := str(d, "createDossier", "id")
 		if str(d, "createDossier", "status") != "draft" {

@@ -44,6 +44,7 @@ func New(db *database.DB, cfg *config.Config) *Server {
 	route("GET /healthz", "/healthz", http.HandlerFunc(healthz))
 	route("GET /readyz", "/readyz", http.HandlerFunc(s.readyz))
 	route("GET /metrics", "/metrics", s.requireToken(s.metrics.Handler()))
+	route("GET /meetings/{file}", "/meetings", s.requireTokenOrQuery(http.HandlerFunc(s.meetingPage)))
 	route("/", "/", ide.Handler())
 	s.handler = securityHeaders(mux)
 	return s
