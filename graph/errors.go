@@ -14,6 +14,7 @@ import (
 	"coopdesk/internal/dossier"
 	"coopdesk/internal/meeting"
 	"coopdesk/internal/training"
+	"coopdesk/worker"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/lib/pq"
@@ -108,6 +109,16 @@ func presentDomain(err error) *gqlerror.Error {
 	case errors.Is(err, meeting.ErrAgendaMismatch), errors.Is(err, training.ErrNoParticipant):
 		return coded(CodeBadInput, err.Error())
 	case errors.Is(err, training.ErrDuplicate):
+		return coded(CodeConflict, err.Error())
+	case errors.Is(err, worker.ErrInvalidFeed):
+		return coded(CodeBadInput, err.Error())
+	case errors.Is(err, worker.ErrDuplicateFeed):
+		e := coded(CodeConflict, "already exists: "+err.Error())
+		e.Extensions["fields"] = []string{"url"}
+		return e
+	case errors.Is(err, worker.ErrFeedNotFound):
+		return coded(CodeNotFound, err.Error())
+	case errors.Is(err, worker.ErrFeedBusy):
 		return coded(CodeConflict, err.Error())
 	case errors.Is(err, dossier.ErrConcurrentChange):
 		return coded(CodeConflict, err.Error())

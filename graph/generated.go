@@ -573,12 +573,12 @@ type ComplexityRoot struct {
 	}
 
 	Mutation struct {
+		AddFeed                    func(childComplexity int, input model.AddFeedInput) int
 		CreateAgendaItem           func(childComplexity int, input ent.CreateAgendaItemInput) int
 		CreateContact              func(childComplexity int, input ent.CreateContactInput) int
 		CreateCountry              func(childComplexity int, input ent.CreateCountryInput) int
 		CreateCountryGroup         func(childComplexity int, input ent.CreateCountryGroupInput) int
 		CreateDossier              func(childComplexity int, input ent.CreateDossierInput) int
-		CreateFeed                 func(childComplexity int, input ent.CreateFeedInput) int
 		CreateLocalAuthority       func(childComplexity int, input ent.CreateLocalAuthorityInput) int
 		CreateMeeting              func(childComplexity int, input ent.CreateMeetingInput) int
 		CreateMilestone            func(childComplexity int, input ent.CreateMilestoneInput) int
@@ -595,6 +595,7 @@ type ComplexityRoot struct {
 		DeleteMilestone            func(childComplexity int, id int) int
 		DeletePartnership          func(childComplexity int, id int) int
 		DeleteTrainingRegistration func(childComplexity int, id int) int
+		RefreshFeed                func(childComplexity int, id int) int
 		ReorderAgendaItems         func(childComplexity int, meetingID int, itemIDs []int) int
 		RevokeToken                func(childComplexity int, id int) int
 		TransitionDossier          func(childComplexity int, id int, to dossier.Status, comment *string) int
@@ -603,7 +604,7 @@ type ComplexityRoot struct {
 		UpdateCountry              func(childComplexity int, id int, input ent.UpdateCountryInput) int
 		UpdateCountryGroup         func(childComplexity int, id int, input ent.UpdateCountryGroupInput) int
 		UpdateDossier              func(childComplexity int, id int, input ent.UpdateDossierInput) int
-		UpdateFeed                 func(childComplexity int, id int, input ent.UpdateFeedInput) int
+		UpdateFeed                 func(childComplexity int, id int, input model.UpdateFeedChanges) int
 		UpdateLocalAuthority       func(childComplexity int, id int, input ent.UpdateLocalAuthorityInput) int
 		UpdateMeeting              func(childComplexity int, id int, input ent.UpdateMeetingInput) int
 		UpdateMilestone            func(childComplexity int, id int, input ent.UpdateMilestoneInput) int
@@ -871,13 +872,14 @@ type MutationResolver interface {
 	UpdateTraining(ctx context.Context, id int, input ent.UpdateTrainingInput) (*ent.Training, error)
 	CreateTrainingRegistration(ctx context.Context, input ent.CreateTrainingRegistrationInput) (*ent.TrainingRegistration, error)
 	UpdateTrainingRegistration(ctx context.Context, id int, input ent.UpdateTrainingRegistrationInput) (*ent.TrainingRegistration, error)
-	CreateFeed(ctx context.Context, input ent.CreateFeedInput) (*ent.Feed, error)
-	UpdateFeed(ctx context.Context, id int, input ent.UpdateFeedInput) (*ent.Feed, error)
 	CreateUser(ctx context.Context, input ent.CreateUserInput) (*ent.User, error)
 	UpdateUser(ctx context.Context, id int, input ent.UpdateUserInput) (*ent.User, error)
 	TransitionDossier(ctx context.Context, id int, to dossier.Status, comment *string) (*ent.Dossier, error)
 	CreateToken(ctx context.Context, userID int, name string) (*model.CreatedToken, error)
 	RevokeToken(ctx context.Context, id int) (*ent.APIToken, error)
+	AddFeed(ctx context.Context, input model.AddFeedInput) (*ent.Feed, error)
+	UpdateFeed(ctx context.Context, id int, input model.UpdateFeedChanges) (*ent.Feed, error)
+	RefreshFeed(ctx context.Context, id int) (*ent.Feed, error)
 	DeleteLocalAuthority(ctx context.Context, id int) (int, error)
 	DeleteContact(ctx context.Context, id int) (int, error)
 	DeletePartnership(ctx context.Context, id int) (int, error)
@@ -3231,6 +3233,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.MilestoneEdge.Node(childComplexity), true
 
+	case "Mutation.addFeed":
+		if e.ComplexityRoot.Mutation.AddFeed == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addFeed_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddFeed(childComplexity, args["input"].(model.AddFeedInput)), true
 	case "Mutation.createAgendaItem":
 		if e.ComplexityRoot.Mutation.CreateAgendaItem == nil {
 			break
@@ -3286,17 +3299,6 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateDossier(childComplexity, args["input"].(ent.CreateDossierInput)), true
-	case "Mutation.createFeed":
-		if e.ComplexityRoot.Mutation.CreateFeed == nil {
-			break
-		}
-
-		args, err := ec.field_Mutation_createFeed_args(ctx, rawArgs)
-		if err != nil {
-			return 0, false
-		}
-
-		return e.ComplexityRoot.Mutation.CreateFeed(childComplexity, args["input"].(ent.CreateFeedInput)), true
 	case "Mutation.createLocalAuthority":
 		if e.ComplexityRoot.Mutation.CreateLocalAuthority == nil {
 			break
@@ -3473,6 +3475,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteTrainingRegistration(childComplexity, args["id"].(int)), true
+	case "Mutation.refreshFeed":
+		if e.ComplexityRoot.Mutation.RefreshFeed == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_refreshFeed_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RefreshFeed(childComplexity, args["id"].(int)), true
 	case "Mutation.reorderAgendaItems":
 		if e.ComplexityRoot.Mutation.ReorderAgendaItems == nil {
 			break
@@ -3571,7 +3584,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.UpdateFeed(childComplexity, args["id"].(int), args["input"].(ent.UpdateFeedInput)), true
+		return e.ComplexityRoot.Mutation.UpdateFeed(childComplexity, args["id"].(int), args["input"].(model.UpdateFeedChanges)), true
 	case "Mutation.updateLocalAuthority":
 		if e.ComplexityRoot.Mutation.UpdateLocalAuthority == nil {
 			break
@@ -4733,6 +4746,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("APITokenOrder", ec.unmarshalInputAPITokenOrder),
 			graphql.NewInputUnmarshaler("APITokenWhereInput", ec.unmarshalInputAPITokenWhereInput),
+			graphql.NewInputUnmarshaler("AddFeedInput", ec.unmarshalInputAddFeedInput),
 			graphql.NewInputUnmarshaler("AgendaItemOrder", ec.unmarshalInputAgendaItemOrder),
 			graphql.NewInputUnmarshaler("AgendaItemWhereInput", ec.unmarshalInputAgendaItemWhereInput),
 			graphql.NewInputUnmarshaler("ArticleGroupTagOrder", ec.unmarshalInputArticleGroupTagOrder),
@@ -4802,6 +4816,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("UpdateCountryGroupInput", ec.unmarshalInputUpdateCountryGroupInput),
 			graphql.NewInputUnmarshaler("UpdateCountryInput", ec.unmarshalInputUpdateCountryInput),
 			graphql.NewInputUnmarshaler("UpdateDossierInput", ec.unmarshalInputUpdateDossierInput),
+			graphql.NewInputUnmarshaler("UpdateFeedChanges", ec.unmarshalInputUpdateFeedChanges),
 			graphql.NewInputUnmarshaler("UpdateFeedInput", ec.unmarshalInputUpdateFeedInput),
 			graphql.NewInputUnmarshaler("UpdateLocalAuthorityInput", ec.unmarshalInputUpdateLocalAuthorityInput),
 			graphql.NewInputUnmarshaler("UpdateMeetingInput", ec.unmarshalInputUpdateMeetingInput),
@@ -4889,7 +4904,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "ent.graphql" "schema.graphql" "workflows.graphql"
+//go:embed "ent.graphql" "schema.graphql" "veille.graphql" "workflows.graphql"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -4903,6 +4918,7 @@ func sourceData(filename string) string {
 var sources = []*ast.Source{
 	{Name: "ent.graphql", Input: sourceData("ent.graphql"), BuiltIn: false},
 	{Name: "schema.graphql", Input: sourceData("schema.graphql"), BuiltIn: false},
+	{Name: "veille.graphql", Input: sourceData("veille.graphql"), BuiltIn: false},
 	{Name: "workflows.graphql", Input: sourceData("workflows.graphql"), BuiltIn: false},
 }
 var parsedSchema = gqlparser.MustLoadSchema(sources...)
@@ -7689,6 +7705,20 @@ func (ec *executionContext) field_Meeting_attendeeContacts_args(ctx context.Cont
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_addFeed_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.AddFeedInput, error) {
+			return ec.unmarshalNAddFeedInput2coopdeskᚋgraphᚋmodelᚐAddFeedInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createAgendaItem_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7751,20 +7781,6 @@ func (ec *executionContext) field_Mutation_createDossier_args(ctx context.Contex
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (ent.CreateDossierInput, error) {
 			return ec.unmarshalNCreateDossierInput2coopdeskᚋentᚐCreateDossierInput(ctx, v)
-		})
-	if err != nil {
-		return nil, err
-	}
-	args["input"] = arg0
-	return args, nil
-}
-
-func (ec *executionContext) field_Mutation_createFeed_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
-	var err error
-	args := map[string]any{}
-	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
-		func(ctx context.Context, v any) (ent.CreateFeedInput, error) {
-			return ec.unmarshalNCreateFeedInput2coopdeskᚋentᚐCreateFeedInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -8005,6 +8021,20 @@ func (ec *executionContext) field_Mutation_deleteTrainingRegistration_args(ctx c
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_refreshFeed_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_reorderAgendaItems_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -8193,8 +8223,8 @@ func (ec *executionContext) field_Mutation_updateFeed_args(ctx context.Context, 
 	}
 	args["id"] = arg0
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
-		func(ctx context.Context, v any) (ent.UpdateFeedInput, error) {
-			return ec.unmarshalNUpdateFeedInput2coopdeskᚋentᚐUpdateFeedInput(ctx, v)
+		func(ctx context.Context, v any) (model.UpdateFeedChanges, error) {
+			return ec.unmarshalNUpdateFeedChanges2coopdeskᚋgraphᚋmodelᚐUpdateFeedChanges(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -20878,94 +20908,6 @@ func (ec *executionContext) fieldContext_Mutation_updateTrainingRegistration(ctx
 	return fc, nil
 }
 
-func (ec *executionContext) _Mutation_createFeed(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_createFeed(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().CreateFeed(ctx, fc.Args["input"].(ent.CreateFeedInput))
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Feed) graphql.Marshaler {
-			return ec.marshalNFeed2ᚖcoopdeskᚋentᚐFeed(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Mutation_createFeed(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Mutation",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Feed(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_createFeed_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
-func (ec *executionContext) _Mutation_updateFeed(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Mutation_updateFeed(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().UpdateFeed(ctx, fc.Args["id"].(int), fc.Args["input"].(ent.UpdateFeedInput))
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *ent.Feed) graphql.Marshaler {
-			return ec.marshalNFeed2ᚖcoopdeskᚋentᚐFeed(ctx, selections, v)
-		},
-		true,
-		true,
-	)
-}
-func (ec *executionContext) fieldContext_Mutation_updateFeed(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
-		Object:     "Mutation",
-		Field:      field,
-		IsMethod:   true,
-		IsResolver: true,
-		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.childFields_Feed(ctx, field)
-		},
-	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = ec.Recover(ctx, r)
-			ec.Error(ctx, err)
-		}
-	}()
-	ctx = graphql.WithFieldContext(ctx, fc)
-	if fc.Args, err = ec.field_Mutation_updateFeed_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
-		ec.Error(ctx, err)
-		return fc, err
-	}
-	return fc, nil
-}
-
 func (ec *executionContext) _Mutation_createUser(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -21252,6 +21194,138 @@ func (ec *executionContext) fieldContext_Mutation_revokeToken(ctx context.Contex
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_revokeToken_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_addFeed(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_addFeed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AddFeed(ctx, fc.Args["input"].(model.AddFeedInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Feed) graphql.Marshaler {
+			return ec.marshalNFeed2ᚖcoopdeskᚋentᚐFeed(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_addFeed(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Feed(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_addFeed_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateFeed(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateFeed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateFeed(ctx, fc.Args["id"].(int), fc.Args["input"].(model.UpdateFeedChanges))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Feed) graphql.Marshaler {
+			return ec.marshalNFeed2ᚖcoopdeskᚋentᚐFeed(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateFeed(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Feed(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateFeed_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_refreshFeed(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_refreshFeed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RefreshFeed(ctx, fc.Args["id"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Feed) graphql.Marshaler {
+			return ec.marshalNFeed2ᚖcoopdeskᚋentᚐFeed(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_refreshFeed(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Feed(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_refreshFeed_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -27776,6 +27850,69 @@ func (ec *executionContext) unmarshalInputAPITokenWhereInput(ctx context.Context
 func UnmarshalAPITokenWhereInput(ctx context.Context, raw any) (ent.APITokenWhereInput, error) {
 	var out ent.APITokenWhereInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "APITokenWhereInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputAddFeedInput(ctx context.Context, obj any) (model.AddFeedInput, error) {
+	var it model.AddFeedInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"url", "title", "country", "language"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "url":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("url"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.URL = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "country":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("country"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Country = data
+		case "language":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("language"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Language = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAddFeedInput unmarshals raw into the AddFeedInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAddFeedInput(ctx context.Context, raw any) (model.AddFeedInput, error) {
+	var out model.AddFeedInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AddFeedInput", raw, &out)
 	return out, err
 }
 
@@ -47965,6 +48102,83 @@ func UnmarshalUpdateDossierInput(ctx context.Context, raw any) (ent.UpdateDossie
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputUpdateFeedChanges(ctx context.Context, obj any) (model.UpdateFeedChanges, error) {
+	var it model.UpdateFeedChanges
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"url", "title", "country", "language", "enabled", "intervalMinutes"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "url":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("url"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.URL = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "country":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("country"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Country = data
+		case "language":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("language"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Language = data
+		case "enabled":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("enabled"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Enabled = data
+		case "intervalMinutes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("intervalMinutes"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.IntervalMinutes = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateFeedChanges unmarshals raw into the UpdateFeedChanges input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateFeedChanges(ctx context.Context, raw any) (model.UpdateFeedChanges, error) {
+	var out model.UpdateFeedChanges
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateFeedChanges", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputUpdateFeedInput(ctx context.Context, obj any) (ent.UpdateFeedInput, error) {
 	var it ent.UpdateFeedInput
 	if obj == nil {
@@ -53636,20 +53850,6 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
-		case "createFeed":
-			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_createFeed(ctx, field)
-			})
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
-		case "updateFeed":
-			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
-				return ec._Mutation_updateFeed(ctx, field)
-			})
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
 		case "createUser":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createUser(ctx, field)
@@ -53681,6 +53881,27 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "revokeToken":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_revokeToken(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "addFeed":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_addFeed(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateFeed":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateFeed(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "refreshFeed":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_refreshFeed(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -55615,6 +55836,11 @@ func (ec *executionContext) unmarshalNAPITokenWhereInput2ᚖcoopdeskᚋentᚐAPI
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNAddFeedInput2coopdeskᚋgraphᚋmodelᚐAddFeedInput(ctx context.Context, v any) (model.AddFeedInput, error) {
+	res, err := ec.unmarshalInputAddFeedInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNAgendaItem2ᚕᚖcoopdeskᚋentᚐAgendaItemᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.AgendaItem) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -56075,11 +56301,6 @@ func (ec *executionContext) unmarshalNCreateCountryInput2coopdeskᚋentᚐCreate
 
 func (ec *executionContext) unmarshalNCreateDossierInput2coopdeskᚋentᚐCreateDossierInput(ctx context.Context, v any) (ent.CreateDossierInput, error) {
 	res, err := ec.unmarshalInputCreateDossierInput(ctx, v)
-	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) unmarshalNCreateFeedInput2coopdeskᚋentᚐCreateFeedInput(ctx context.Context, v any) (ent.CreateFeedInput, error) {
-	res, err := ec.unmarshalInputCreateFeedInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -57032,8 +57253,8 @@ func (ec *executionContext) unmarshalNUpdateDossierInput2coopdeskᚋentᚐUpdate
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
-func (ec *executionContext) unmarshalNUpdateFeedInput2coopdeskᚋentᚐUpdateFeedInput(ctx context.Context, v any) (ent.UpdateFeedInput, error) {
-	res, err := ec.unmarshalInputUpdateFeedInput(ctx, v)
+func (ec *executionContext) unmarshalNUpdateFeedChanges2coopdeskᚋgraphᚋmodelᚐUpdateFeedChanges(ctx context.Context, v any) (model.UpdateFeedChanges, error) {
+	res, err := ec.unmarshalInputUpdateFeedChanges(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 

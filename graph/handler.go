@@ -23,9 +23,11 @@ import (
 // Options are the GraphQL server's limits and switches.
 type Options struct {
 	Introspection bool
-	MaxDepth      int
-	MaxCost       int
-	MaxTokens     int
+	// AllowPrivateFeeds: see Resolver.
+	AllowPrivateFeeds bool
+	MaxDepth          int
+	MaxCost           int
+	MaxTokens         int
 	// Observe, when set, is told each operation's name, type, outcome and duration (metrics).
 	Observe func(operation, kind string, errors int, d time.Duration)
 }
@@ -33,7 +35,7 @@ type Options struct {
 // NewHandler builds the GraphQL-over-HTTP handler (POST and GET) on client.
 func NewHandler(client *ent.Client, opt Options) *handler.Server {
 	schema := NewExecutableSchema(Config{
-		Resolvers: &Resolver{Client: client},
+		Resolvers: &Resolver{Client: client, AllowPrivateFeeds: opt.AllowPrivateFeeds},
 		Directives: DirectiveRoot{
 			HasRole:      hasRole,
 			PersonalData: personalData,

@@ -2,6 +2,11 @@ package graph
 
 import (
 	"context"
+	"net/netip"
+	"net/url"
+	"strings"
+
+	"coopdesk/worker/fetch"
 
 	"coopdesk/ent"
 )
@@ -9,6 +14,9 @@ import (
 // Resolver is the root resolver; it holds what resolvers need and nothing else.
 type Resolver struct {
 	Client *ent.Client
+	// AllowPrivateFeeds lets addFeed accept loopback and private addresses
+	// (COOPDESK_FETCH_ALLOW_PRIVATE).
+	AllowPrivateFeeds bool
 }
 
 // client returns the transaction of the current mutation (see entgql.Transactioner) or the
@@ -18,4 +26,25 @@ func (r *Resolver) client(ctx context.Context) *ent.Client {
 		return c
 	}
 	return r.Client
+}
+
+// checkFeedAddress refuses, when the fetcher may not reach private networks, a feed whose
+// host is a private, loopback or link-local IP address. Host names are checked by the
+// fetcher at dial time, after DNS resolution, which also catches rebinding.
+func (r *Resolver) checkFeedAddress(raw string) error {
+	if r.AllowPrivateFeeds {
+		return nil
+	}
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil {
+		return nil // AddFeed reports malformed addresses
+	}
+	host := strings.Trim(u.Hostname(), "[]")
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return coded(CodeBadInput, "invalid feed: the address points to this machine, which the fetcher may not reach")
+	}
+	if ip, err := netip.ParseAddr(host); err == nil && !fetch.IsPublicAddress(ip) {
+		return coded(CodeBadInput, "invalid feed: the address is a private, loopback or link-local IP, which the fetcher may not reach")
+	}
+	return nil
 }

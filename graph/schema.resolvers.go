@@ -11,8 +11,8 @@ import (
 	"coopdesk/ent/dossier"
 	"coopdesk/graph/model"
 	"coopdesk/internal/auth"
-	"coopdesk/internal/training"
 	dossierflow "coopdesk/internal/dossier"
+	"coopdesk/internal/training"
 	"time"
 )
 
@@ -147,16 +147,6 @@ func (r *mutationResolver) CreateTrainingRegistration(ctx context.Context, input
 // UpdateTrainingRegistration is the resolver for the updateTrainingRegistration field.
 func (r *mutationResolver) UpdateTrainingRegistration(ctx context.Context, id int, input ent.UpdateTrainingRegistrationInput) (*ent.TrainingRegistration, error) {
 	return r.client(ctx).TrainingRegistration.UpdateOneID(id).SetInput(input).Save(ctx)
-}
-
-// CreateFeed is the resolver for the createFeed field.
-func (r *mutationResolver) CreateFeed(ctx context.Context, input ent.CreateFeedInput) (*ent.Feed, error) {
-	return r.client(ctx).Feed.Create().SetInput(input).Save(ctx)
-}
-
-// UpdateFeed is the resolver for the updateFeed field.
-func (r *mutationResolver) UpdateFeed(ctx context.Context, id int, input ent.UpdateFeedInput) (*ent.Feed, error) {
-	return r.client(ctx).Feed.UpdateOneID(id).SetInput(input).Save(ctx)
 }
 
 // CreateUser is the resolver for the createUser field.

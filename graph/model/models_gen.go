@@ -10,6 +10,17 @@ import (
 	"strconv"
 )
 
+// A feed to add to the veille.
+type AddFeedInput struct {
+	// Absolute http(s) address of the RSS, Atom, RDF or JSON feed.
+	URL   string  `json:"url"`
+	Title *string `json:"title,omitempty"`
+	// ISO 3166-1 alpha-2 code of the feed's country, e.g. MA.
+	Country *string `json:"country,omitempty"`
+	// Language of the feed, e.g. fr, ar, en.
+	Language *string `json:"language,omitempty"`
+}
+
 // A new API token: the secret is shown once and never again.
 type CreatedToken struct {
 	// The bearer token to send as `Authorization: Bearer <token>`.
@@ -26,6 +37,16 @@ type GroupMember struct {
 	PartnershipCount int `json:"partnershipCount"`
 	// Why it is a member: partnership, manual, or both.
 	Reasons []string `json:"reasons"`
+}
+
+// Changes to a feed; the fields left out are kept. An empty country or language clears it.
+type UpdateFeedChanges struct {
+	URL             *string `json:"url,omitempty"`
+	Title           *string `json:"title,omitempty"`
+	Country         *string `json:"country,omitempty"`
+	Language        *string `json:"language,omitempty"`
+	Enabled         *bool   `json:"enabled,omitempty"`
+	IntervalMinutes *int    `json:"intervalMinutes,omitempty"`
 }
 
 // API roles, from most to least powerful.

@@ -30,11 +30,12 @@ type Server struct {
 func New(db *database.DB, cfg *config.Config) *Server {
 	s := &Server{db: db, cfg: cfg, metrics: NewMetrics(db.SQL, db.Dialect)}
 	gql := graph.NewHandler(db.Client, graph.Options{
-		Introspection: cfg.Introspection,
-		MaxDepth:      cfg.QueryDepthLimit,
-		MaxCost:       cfg.QueryCostLimit,
-		MaxTokens:     cfg.QueryTokenLimit,
-		Observe:       s.metrics.ObserveOperation,
+		Introspection:     cfg.Introspection,
+		AllowPrivateFeeds: cfg.FetchAllowPrivate,
+		MaxDepth:          cfg.QueryDepthLimit,
+		MaxCost:           cfg.QueryCostLimit,
+		MaxTokens:         cfg.QueryTokenLimit,
+		Observe:           s.metrics.ObserveOperation,
 	})
 	mux := http.NewServeMux()
 	route := func(pattern, name string, h http.Handler) {
