@@ -8,6 +8,8 @@ import (
 	"coopdesk/internal/repertoire"
 	"coopdesk/internal/seed"
 	"coopdesk/internal/testdb"
+
+	"entgo.io/ent/dialect"
 )
 
 func TestEnsureReference(t *testing.T) {
@@ -15,6 +17,9 @@ func TestEnsureReference(t *testing.T) {
 		t.Skip("loads all French collectivités")
 	}
 	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		if raceEnabled && db.Dialect == dialect.SQLite {
+			t.Skip("too slow on SQLite under the race detector: run without -race")
+		}
 		ctx := context.Background()
 		if _, err := seed.Minimal(ctx, db.Client); err != nil {
 			t.Fatal(err)

@@ -12,6 +12,8 @@ import (
 	"coopdesk/internal/repertoire/collectivites"
 	"coopdesk/internal/seed"
 	"coopdesk/internal/testdb"
+
+	"entgo.io/ent/dialect"
 )
 
 func seeded(t testing.TB, db *testdb.DB) {
@@ -210,6 +212,9 @@ func TestEmbeddedFullLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		if raceEnabled && db.Dialect == dialect.SQLite {
+			t.Skip("too slow on SQLite under the race detector: run without -race")
+		}
 		ctx := context.Background()
 		seeded(t, db)
 		res, err := collectivites.Load(ctx, db.DB, ds, collectivites.Options{})

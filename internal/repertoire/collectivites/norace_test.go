@@ -1,0 +1,5 @@
+//go:build !race
+
+package collectivites_test
+
+const raceEnabled = false

@@ -1,0 +1,5 @@
+//go:build !race
+
+package repertoire_test
+
+const raceEnabled = false
