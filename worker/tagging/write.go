@@ -246,3 +246,55 @@ func insertRows(ctx context.Context, client *ent.Client, b *entsql.DialectBuilde
 	}
 	return nil
 }
+
+// Mention is a mention as `coopdesk tag` reports it: the tagger's mention with the
+// LocalAuthority row it resolves to (authority_id; none for countries and unknown
+// places), and the répertoire authorities named after a place.
+type Mention struct {
+	Kind        string   `json:"kind"` // country, place or authority
+	Name        string   `json:"name"`
+	Code        string   `json:"code,omitempty"`
+	Country     string   `json:"country"`
+	AuthorityID int      `json:"authority_id,omitempty"`
+	Score       float64  `json:"score"`
+	Evidence    []string `json:"evidence"`
+}
+
+// Mentions resolves the mentions of res against the current répertoire, as the worker
+// stores them.
+func (s *Stage) Mentions(res tag.Result) []Mention {
+	snap := s.snap.Load()
+	out := make([]Mention, 0, len(res.Mentions))
+	if snap == nil {
+		return out
+	}
+	have := map[int]bool{}
+	for _, m := range res.Mentions {
+		id := m.AuthorityID
+		if m.Kind == tag.KindPlace {
+			id = snap.units.resolve(m)
+		}
+		if m.Kind != tag.KindCountry && id != 0 {
+			have[id] = true
+		}
+		out = append(out, Mention{Kind: m.Kind, Name: m.Name, Code: m.Code, Country: m.Country, AuthorityID: id, Score: m.Score, Evidence: m.Evidence})
+	}
+	for _, r := range snap.mentionRows(0, res) {
+		id := r.target.(int)
+		if !have[id] {
+			have[id] = true
+			out = append(out, Mention{Kind: tag.KindAuthority, Name: snap.authNames[id], Country: countryOf(res, r.evidence), AuthorityID: id, Score: r.score, Evidence: r.evidence})
+		}
+	}
+	return out
+}
+
+// countryOf is the country of the place mention whose evidence a derived mention shares.
+func countryOf(res tag.Result, evidence []string) string {
+	for _, m := range res.Mentions {
+		if m.Kind == tag.KindPlace && len(evidence) > 0 && slices.Contains(m.Evidence, evidence[0]) {
+			return m.Country
+		}
+	}
+	return ""
+}
