@@ -13,6 +13,7 @@ import (
 	"coopdesk/internal/database"
 	"coopdesk/worker"
 	"coopdesk/worker/fetch"
+	"coopdesk/worker/tagging"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -74,8 +75,11 @@ func workerCmd(ctx context.Context, env Env, args []string) error {
 }
 
 // newWorker builds the veille worker from the configuration; reg receives its metrics.
+// Its tagging stage loads the répertoire on the first feed it tags and rebuilds its
+// tagger when the répertoire changes (checked once a minute), without stopping.
 func newWorker(cfg *config.Config, db *database.DB, reg prometheus.Registerer) (*worker.Worker, error) {
 	return worker.New(db, worker.Config{
+		Tagger:      tagging.NewStage(db, tagging.Options{Logger: slog.Default()}),
 		Schedule:    cfg.WorkerSchedule,
 		Location:    cfg.TZ,
 		Concurrency: cfg.WorkerConcurrency,
