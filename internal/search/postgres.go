@@ -18,9 +18,8 @@ import (
 // PostgreSQL computes it on every insert and update, so nothing else keeps it in sync.
 type postgresBackend struct{ db *sql.DB }
 
-// migrateLock is the advisory lock key of the search migration: the extension is
-// database-wide, and CREATE EXTENSION IF NOT EXISTS is not safe against a concurrent twin.
-const migrateLock = 7_294_117_007
+// migrateLock is the first key of the search migration's advisory locks.
+const migrateLock = 729_411_707
 
 // relevanceK squashes ts_rank into [0, 1): rank/(rank+k). A title match ranks about 0.1
 // to 0.6 with normalisation 1 (divided by 1 + log of the length), a summary match less.
@@ -29,26 +28,20 @@ const relevanceK = 0.1
 func (p *postgresBackend) placeholder(n int) string { return "$" + strconv.Itoa(n) }
 
 func (p *postgresBackend) migrate(ctx context.Context) error {
+	extSchema, err := p.createExtension(ctx)
+	if err != nil {
+		return err
+	}
 	tx, err := p.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("search migrate: %w", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
-	if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", migrateLock); err != nil {
+	// Processes starting together migrate one at a time (CREATE OR REPLACE FUNCTION is not
+	// safe against a concurrent twin); the lock is per schema, so that building a big
+	// database in one schema does not hold up the others.
+	if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))", migrateLock); err != nil {
 		return fmt.Errorf("search migrate: lock: %w", err)
-	}
-	// The extension lives in one schema for the whole database (public unless it existed
-	// elsewhere); the functions refer to it by its schema, so that they work whatever the
-	// search_path (the tests give every database its own schema).
-	var extSchema string
-	err = tx.QueryRowContext(ctx, "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'unaccent'").Scan(&extSchema)
-	if err == sql.ErrNoRows {
-		if _, err := tx.ExecContext(ctx, "CREATE EXTENSION IF NOT EXISTS unaccent SCHEMA public"); err != nil {
-			return fmt.Errorf("search migrate: create extension unaccent (the database user needs the right to, or an administrator must create it): %w", err)
-		}
-		extSchema = "public"
-	} else if err != nil {
-		return fmt.Errorf("search migrate: find extension unaccent: %w", err)
 	}
 	arabicFrom, arabicTo := arabicTranslateArgs()
 	ext := pq.QuoteIdentifier(extSchema)
@@ -70,11 +63,23 @@ func (p *postgresBackend) migrate(ctx context.Context) error {
 				WHEN 'fr' THEN 'pg_catalog.french'::regconfig
 				WHEN 'en' THEN 'pg_catalog.english'::regconfig
 				ELSE 'pg_catalog.simple'::regconfig END $f$`,
-		`ALTER TABLE articles ADD COLUMN IF NOT EXISTS search_vector tsvector GENERATED ALWAYS AS (
-			setweight(to_tsvector(coopdesk_search_config(language), coopdesk_search_fold(title)), 'A') ||
-			setweight(to_tsvector(coopdesk_search_config(language), coopdesk_search_fold(coalesce(summary_text, ''))), 'B')
-		) STORED`,
-		`CREATE INDEX IF NOT EXISTS article_search_vector ON articles USING gin (search_vector)`,
+	}
+	// ALTER TABLE and CREATE INDEX lock the table even when there is nothing to do: at
+	// every start, check first. Adding the column computes every article's tsvector (about
+	// ten minutes for a million articles on two busy cores, see docs/benchmarks.md).
+	var done bool
+	err = tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = 'articles'::regclass AND attname = 'search_vector' AND NOT attisdropped)
+		AND EXISTS (SELECT 1 FROM pg_indexes WHERE schemaname = current_schema() AND indexname = 'article_search_vector')`).Scan(&done)
+	if err != nil {
+		return fmt.Errorf("search migrate: %w", err)
+	}
+	if !done {
+		statements = append(statements,
+			`ALTER TABLE articles ADD COLUMN IF NOT EXISTS search_vector tsvector GENERATED ALWAYS AS (
+				setweight(to_tsvector(coopdesk_search_config(language), coopdesk_search_fold(title)), 'A') ||
+				setweight(to_tsvector(coopdesk_search_config(language), coopdesk_search_fold(coalesce(summary_text, ''))), 'B')
+			) STORED`,
+			`CREATE INDEX IF NOT EXISTS article_search_vector ON articles USING gin (search_vector)`)
 	}
 	for _, s := range statements {
 		if _, err := tx.ExecContext(ctx, s); err != nil {
@@ -85,6 +90,36 @@ func (p *postgresBackend) migrate(ctx context.Context) error {
 		return fmt.Errorf("search migrate: %w", err)
 	}
 	return nil
+}
+
+// createExtension creates unaccent if it is missing and returns its schema. The extension
+// is database-wide (public unless it existed elsewhere), and CREATE EXTENSION IF NOT
+// EXISTS is not safe against a concurrent twin: a database-wide advisory lock orders them.
+// The functions refer to it by its schema, so that they work whatever the search_path
+// (the tests give every database its own schema).
+func (p *postgresBackend) createExtension(ctx context.Context) (string, error) {
+	tx, err := p.db.BeginTx(ctx, nil)
+	if err != nil {
+		return "", fmt.Errorf("search migrate: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
+	if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1, 0)", migrateLock); err != nil {
+		return "", fmt.Errorf("search migrate: lock: %w", err)
+	}
+	var extSchema string
+	err = tx.QueryRowContext(ctx, "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'unaccent'").Scan(&extSchema)
+	if err == sql.ErrNoRows {
+		if _, err := tx.ExecContext(ctx, "CREATE EXTENSION IF NOT EXISTS unaccent SCHEMA public"); err != nil {
+			return "", fmt.Errorf("search migrate: create extension unaccent (the database user needs the right to, or an administrator must create it): %w", err)
+		}
+		extSchema = "public"
+	} else if err != nil {
+		return "", fmt.Errorf("search migrate: find extension unaccent: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return "", fmt.Errorf("search migrate: %w", err)
+	}
+	return extSchema, nil
 }
 
 // tsquery returns the tsquery of expr. Each term is searched in the three configurations
@@ -122,21 +157,42 @@ func (p *postgresBackend) tsquery(expr Expr, args *argList) string {
 	return "(" + strings.Join(append(parts, nots...), " && ") + ")"
 }
 
-// prepare has PostgreSQL build the tsquery once per search; the window statements then
-// take it as a constant parameter, which the GIN index scan and ts_rank use as is.
+// prepare has PostgreSQL build the tsqueries once per search; the window statements then
+// take them as constant parameters, which the GIN index scan and ts_rank use as they are.
+// Two queries: the one that matches, and the one that ranks, which ORs the positive
+// terms: ts_rank scores an AND query with a missing alternative, or with a negation,
+// close to zero, while an OR query sums the evidence of what the article does contain.
 func (p *postgresBackend) prepare(ctx context.Context, expr Expr) (string, error) {
 	args := &argList{ph: p.placeholder}
-	q := p.tsquery(expr, args)
-	var text string
-	if err := p.db.QueryRowContext(ctx, "SELECT ("+q+")::text", args.args...).Scan(&text); err != nil {
+	match := p.tsquery(expr, args)
+	var positive Expr
+	for _, c := range expr.Clauses {
+		if !c.Not {
+			positive.Clauses = append(positive.Clauses, Clause{Any: c.Any})
+		}
+	}
+	var any Expr
+	for _, c := range positive.Clauses {
+		if len(any.Clauses) == 0 {
+			any.Clauses = []Clause{{}}
+		}
+		any.Clauses[0].Any = append(any.Clauses[0].Any, c.Any...)
+	}
+	rank := p.tsquery(any, args)
+	var m, r string
+	if err := p.db.QueryRowContext(ctx, "SELECT ("+match+")::text, ("+rank+")::text", args.args...).Scan(&m, &r); err != nil {
 		return "", fmt.Errorf("search articles: build query: %w", err)
 	}
-	return text, nil
+	if m == "" {
+		return "", nil
+	}
+	return m + "\x00" + r, nil
 }
 
 func (p *postgresBackend) rank(prepared string, args *argList) (from, match, rank string) {
-	q := args.add(prepared) + "::tsquery"
-	return "articles a", "a.search_vector @@ " + q, fmt.Sprintf("ts_rank('{0.1, 0.2, 0.4, 1.0}', a.search_vector, %s, 1)", q)
+	m, r, _ := strings.Cut(prepared, "\x00")
+	mq, rq := args.add(m)+"::tsquery", args.add(r)+"::tsquery"
+	return "articles a", "a.search_vector @@ " + mq, fmt.Sprintf("ts_rank('{0.1, 0.2, 0.4, 1.0}', a.search_vector, %s, 1)", rq)
 }
 
 func (p *postgresBackend) relevance(r string) string {

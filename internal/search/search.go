@@ -322,10 +322,11 @@ func (e *engine) ranked(ctx context.Context, prepared string, f Filter, asOf tim
 		}
 		// The n-th score s found so far only grows with the window, and nothing older than
 		// RecencyHalfLife·(1/s − 1) can reach s: rank exactly that window.
-		need := time.Duration(float64(RecencyHalfLife)*(1/rows[n-1].score-1)) + time.Second
-		if need > 20*365*24*time.Hour {
+		needDays := RecencyHalfLife.Hours() / 24 * (1/rows[n-1].score - 1)
+		if needDays > 20*365 {
 			break
 		}
+		need := time.Duration(needDays*24*float64(time.Hour)) + time.Second
 		rows, full, final, err = tryWindow(need)
 		if err != nil {
 			return nil, err

@@ -15,7 +15,7 @@ import (
 // whose rowid is the article's id and whose columns hold the title and summary as
 // coopdesk_index_text makes them: folded and stemmed in the article's language (the
 // light French and English stemmers of this package; Arabic and others folded only).
-// The table is contentless (content=”, contentless_delete=1): snippets are cut from the
+// The table is contentless (its content option is the empty string, contentless_delete=1): snippets are cut from the
 // articles themselves, so the index keeps no second copy of the text.
 //
 // Triggers on articles keep it in sync, inside the writing transaction, whoever writes:

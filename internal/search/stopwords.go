@@ -1,4 +1,4 @@
-// The stop lists are PostgreSQL 15's french.stop and english.stop, verbatim.
+// The stop lists are PostgreSQL 15's french.stop and english.stop, verbatim, plus "les".
 
 package search
 
@@ -10,7 +10,8 @@ import "strings"
 // match nearly every article).
 var stopWords = func() map[string]bool {
 	m := map[string]bool{}
-	for _, w := range strings.Fields(stopList) {
+	// "les" is missing from Snowball's French list, which PostgreSQL then stems to "le".
+	for _, w := range strings.Fields(stopList + " les") {
 		m[fold(w)] = true
 	}
 	return m
