@@ -338,7 +338,9 @@ func FeedHealth(ctx context.Context, db *database.DB, limit int) (FeedHealthStat
 // PostgreSQL where the statement alone does not tell the type (VALUES lists).
 type placeholder struct{ postgres bool }
 
-func placeholders(db *database.DB) placeholder { return placeholder{postgres: db.Dialect == dialect.Postgres} }
+func placeholders(db *database.DB) placeholder {
+	return placeholder{postgres: db.Dialect == dialect.Postgres}
+}
 
 func (p placeholder) plain(n int) string {
 	if p.postgres {
