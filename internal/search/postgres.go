@@ -21,9 +21,12 @@ type postgresBackend struct{ db *sql.DB }
 // migrateLock is the first key of the search migration's advisory locks.
 const migrateLock = 729_411_707
 
-// relevanceK squashes ts_rank into [0, 1): rank/(rank+k). A title match ranks about 0.1
-// to 0.6 with normalisation 1 (divided by 1 + log of the length), a summary match less.
-const relevanceK = 0.1
+// relevanceK squashes ts_rank into [0, 1): rank/(rank+k). With normalisation 1 (divided
+// by 1 + log of the length) a title match ranks about 0.1 to 0.13 and a summary match
+// about 0.04, hence relevances of about 0.7 and 0.45. The smaller k, the more recency
+// weighs and the narrower the windows Search must rank: this one makes a title match
+// worth about three and a half days of recency.
+const relevanceK = 0.05
 
 func (p *postgresBackend) placeholder(n int) string { return "$" + strconv.Itoa(n) }
 

@@ -35,7 +35,7 @@ import (
 )
 
 // RecencyHalfLife is the age at which an article's recency factor is one half.
-const RecencyHalfLife = 14 * 24 * time.Hour
+const RecencyHalfLife = 7 * 24 * time.Hour
 
 // Page sizes.
 const (
@@ -224,7 +224,7 @@ func normalizeFilter(f Filter) (Filter, error) {
 
 // windows are the successive recency windows of a ranked search, before the last one,
 // which has no lower bound.
-var windows = []time.Duration{7 * 24 * time.Hour, 60 * 24 * time.Hour, 365 * 24 * time.Hour}
+var windows = []time.Duration{2 * 24 * time.Hour, 14 * 24 * time.Hour, 60 * 24 * time.Hour, 365 * 24 * time.Hour}
 
 func (e *engine) Search(ctx context.Context, req Request) (Page, error) {
 	expr, err := Parse(req.Query)
