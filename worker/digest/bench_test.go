@@ -103,7 +103,7 @@ func seedDay(tb testing.TB, f *fixture, n int) {
 			fetched := morning.Add(window.from + time.Duration(rng.Int64N(int64(window.span))))
 			url := fmt.Sprintf("https://outlet%d.example/%d/%d", i%30, int(window.from.Hours()), i)
 			ac = append(ac, f.c.Article.Create().SetTitle(sentence(9)).SetURL(url).SetGUID(url).SetSummaryText(sentence(60)).
-				SetPublishedAt(fetched.Add(-time.Duration(rng.IntN(600)) * time.Minute).UTC()).SetFetchedAt(fetched.UTC()).
+				SetPublishedAt(fetched.Add(-time.Duration(rng.IntN(600))*time.Minute).UTC()).SetFetchedAt(fetched.UTC()).
 				SetContentHash(fmt.Sprint(i)).SetFeedID(f.feeds[rng.IntN(30)].ID).SetStoryID(stories[storyOf[i]].ID))
 		}
 		arts := bulk(tb, ac, func(c []*ent.ArticleCreate) ([]*ent.Article, error) { return f.c.Article.CreateBulk(c...).Save(ctx) })
@@ -140,11 +140,15 @@ func seedDay(tb testing.TB, f *fixture, n int) {
 					SetScore(0.8).SetMethod(articlemention.MethodAuthorityName))
 			}
 		}
-		bulk(tb, src, func(c []*ent.ArticleSourceCreate) ([]*ent.ArticleSource, error) { return f.c.ArticleSource.CreateBulk(c...).Save(ctx) })
+		bulk(tb, src, func(c []*ent.ArticleSourceCreate) ([]*ent.ArticleSource, error) {
+			return f.c.ArticleSource.CreateBulk(c...).Save(ctx)
+		})
 		bulk(tb, tags, func(c []*ent.ArticleGroupTagCreate) ([]*ent.ArticleGroupTag, error) {
 			return f.c.ArticleGroupTag.CreateBulk(c...).Save(ctx)
 		})
-		bulk(tb, topics, func(c []*ent.ArticleTopicCreate) ([]*ent.ArticleTopic, error) { return f.c.ArticleTopic.CreateBulk(c...).Save(ctx) })
+		bulk(tb, topics, func(c []*ent.ArticleTopicCreate) ([]*ent.ArticleTopic, error) {
+			return f.c.ArticleTopic.CreateBulk(c...).Save(ctx)
+		})
 		bulk(tb, mentions, func(c []*ent.ArticleMentionCreate) ([]*ent.ArticleMention, error) {
 			return f.c.ArticleMention.CreateBulk(c...).Save(ctx)
 		})

@@ -13,6 +13,7 @@ import (
 	"coopdesk/ent/countrygroup"
 	entdigest "coopdesk/ent/digest"
 	"coopdesk/ent/digestdelivery"
+	"coopdesk/worker/mail"
 )
 
 // Daily is the morning job: every group's digest for the day, built, stored and sent.
@@ -131,4 +132,22 @@ func (d *Daily) resume(ctx context.Context, log *slog.Logger, date string, loc *
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// NewDaily returns the morning job for a configuration: with smtpURL and from set, digests
+// are built and sent; with smtpURL empty, built and stored only.
+func NewDaily(client *ent.Client, loc *time.Location, smtpURL, from string, savedSearches SavedSearchRunner) (*Daily, error) {
+	d := &Daily{Client: client, Location: loc, SavedSearches: savedSearches}
+	if smtpURL == "" {
+		return d, nil
+	}
+	cfg, err := mail.ParseURL(smtpURL)
+	if err != nil {
+		return nil, err
+	}
+	if from == "" {
+		return nil, errors.New("COOPDESK_MAIL_FROM: the sender address of digests is required when COOPDESK_SMTP_URL is set")
+	}
+	d.Deliverer = &Deliverer{Client: client, Mailer: mail.New(cfg), From: from, Location: loc}
+	return d, nil
 }
