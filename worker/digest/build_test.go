@@ -153,6 +153,14 @@ func TestDigestBuild(t *testing.T) {
 		if !next.Since.Equal(morning) || next.Articles != 1 || next.Sections[0].Entries[0].ArticleID != late.ID {
 			t.Errorf("next digest: since %s, %d articles", next.Since, next.Articles)
 		}
+		// The preview is tomorrow's digest so far, not stored.
+		preview, pr, err := Preview(f.ctx, f.c, "maroc", Options{Location: paris, Now: morning.Add(6 * time.Hour)})
+		if err != nil || preview.Date != "2026-11-27" || preview.Articles != 1 || !strings.Contains(pr.HTML, "Arrivé à midi") {
+			t.Errorf("preview: %v, %+v", err, preview)
+		}
+		if n, _ := f.c.Digest.Query().Count(f.ctx); n != 1 {
+			t.Errorf("%d digests stored after a preview, want 1", n)
+		}
 	})
 }
 

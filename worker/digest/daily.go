@@ -32,13 +32,16 @@ const resumeDays = 2
 
 // RunDaily builds and stores each group's digest for the day of now (in Location), then
 // sends each to its subscribers, the groups in parallel so that one group's retries do not
-// hold the others back. now is the cutoff: pass the cron's scheduled time, so that two
-// workers firing together build the same digest. Deliveries of the last two days left
-// pending by a restart are finished too. A group with no news gets its "rien de nouveau"
-// digest stored but not e-mailed.
+// hold the others back. now is the cutoff, truncated to the minute: pass the cron's
+// scheduled time (or time.Now() from the cron job), so that two workers firing together
+// build the same digest. Deliveries of the last two days left pending by a restart are
+// finished too. A group with no news gets its "rien de nouveau" digest stored but not
+// e-mailed.
 func (d *Daily) RunDaily(ctx context.Context, now time.Time) error {
 	log := cmp.Or(d.Logger, slog.Default())
 	loc := cmp.Or(d.Location, time.UTC)
+	// Workers whose cron fired in the same minute cut at the same instant.
+	now = now.Truncate(time.Minute)
 	date := DateOf(now, loc)
 	groups, err := d.Client.CountryGroup.Query().Order(ent.Asc(countrygroup.FieldSlug)).All(ctx)
 	if err != nil {
