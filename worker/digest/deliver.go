@@ -314,7 +314,7 @@ func (d *Deliverer) send(ctx context.Context, row *ent.Digest, doc *Digest, view
 			continue // another worker was faster
 		}
 		claimed, err := d.Client.DigestDelivery.Query().
-			Where(digestdelivery.ClaimedBy(token), digestdelivery.StatusEQ(digestdelivery.StatusPending)).
+			Where(digestdelivery.DigestID(row.ID), digestdelivery.ClaimedBy(token), digestdelivery.StatusEQ(digestdelivery.StatusPending)).
 			Order(ent.Asc(digestdelivery.FieldID)).All(ctx)
 		if err != nil {
 			return Report{}, fmt.Errorf("claimed deliveries of digest %d: %w", row.ID, err)
