@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"log/slog"
@@ -46,13 +47,17 @@ func newsFeed(site string, n int) []byte {
 		topic := topics[i%len(topics)]
 		date := base.Add(-time.Duration(i) * time.Minute).Format(time.RFC1123Z)
 		// Words drawn at random per site and item keep unrelated items out of one story.
-		rng := rand.New(rand.NewPCG(uint64(len(site))*7919+uint64(i), uint64(sha256.Sum256([]byte(site))[0])))
-		ws := make([]string, 40)
+		seed := sha256.Sum256(fmt.Appendf(nil, "%s/%d", site, i))
+		rng := rand.New(rand.NewPCG(binary.LittleEndian.Uint64(seed[:8]), binary.LittleEndian.Uint64(seed[8:16])))
+		ws := make([]string, 60)
 		for k := range ws {
 			ws[k] = vocabulary[rng.IntN(len(vocabulary))]
+			if k%2 == 0 {
+				ws[k] = fmt.Sprintf("réf%x", rng.Uint32())
+			}
 		}
 		words := strings.Join(ws, " ")
-		fmt.Fprintf(&b, `<item><title><![CDATA[ %s (%d) ]]></title><link>https://%s/politique/article-%d/?utm_source=rss&amp;utm_medium=rss</link><dc:creator><![CDATA[Rédaction]]></dc:creator><pubDate>%s</pubDate><guid isPermaLink="false">https://%s/?p=%d</guid><description><![CDATA[<p>Réuni en session, %s.</p>]]></description><content:encoded><![CDATA[<p>Réuni en session ordinaire, %s. Référence %s. Les élus ont débattu des priorités de l’année, de la voirie aux transports scolaires, et du rôle de la <a href="/tag/cooperation/">coopération décentralisée</a>.</p>]]></content:encoded></item>
+		fmt.Fprintf(&b, `<item><title><![CDATA[ %s (%d) ]]></title><link>https://%s/politique/article-%d/?utm_source=rss&amp;utm_medium=rss</link><dc:creator><![CDATA[Rédaction]]></dc:creator><pubDate>%s</pubDate><guid isPermaLink="false">https://%s/?p=%d</guid><description><![CDATA[<p>Réuni en session, %s.</p>]]></description><content:encoded><![CDATA[<p>%s : %s, selon la <a href="/tag/cooperation/">coopération décentralisée</a>.</p>]]></content:encoded></item>
 `, topic, i, site, i, date, site, i, topic, topic, words)
 	}
 	b.WriteString("</channel></rss>\n")

@@ -493,20 +493,11 @@ func (s *Store) insertNew(ctx context.Context, tx *sql.Tx, p *Plan, c *Counts) (
 		}
 	}
 	c.ArticleWrites += c.ArticlesCreated
-	storyIDs := make([]int, 0, len(grow))
-	for id := range grow {
-		storyIDs = append(storyIDs, id)
+	if err := s.growStories(ctx, tx, grow); err != nil {
+		return nil, nil, err
 	}
-	slices.Sort(storyIDs)
-	for _, id := range storyIDs {
-		if grow[id] == 0 {
-			continue
-		}
-		q, args := s.builder().Update("stories").Add("size", grow[id]).Where(entsql.EQ("id", id)).Query()
-		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
-			return nil, nil, fmt.Errorf("store: grow story %d: %w", id, err)
-		}
-		c.StoriesJoined += max(grow[id], 0)
+	for _, n := range grow {
+		c.StoriesJoined += max(n, 0)
 	}
 	if len(orphans) > 0 {
 		// Orphan stories exist only when an article was stored meanwhile (or reprinted
@@ -544,6 +535,38 @@ func indexes(n int) []int {
 		out[i] = i
 	}
 	return out
+}
+
+// growStories adds n[id] to the size of each story in one statement, in id order.
+func (s *Store) growStories(ctx context.Context, tx *sql.Tx, n map[int]int) error {
+	ids := make([]int, 0, len(n))
+	for id, d := range n {
+		if d != 0 {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	slices.Sort(ids)
+	for chunk := range slices.Chunk(ids, rowsPerStatement) {
+		// UPDATE … FROM (SELECT … UNION ALL …) is understood by PostgreSQL and SQLite alike.
+		var b entsql.Builder
+		b.SetDialect(s.dialect)
+		b.WriteString("UPDATE stories SET size = stories.size + d.n FROM (SELECT ")
+		for i, id := range chunk {
+			if i > 0 {
+				b.WriteString(" UNION ALL SELECT ")
+			}
+			b.WriteString("CAST(").Arg(id).WriteString(" AS BIGINT) AS id, CAST(").Arg(n[id]).WriteString(" AS INTEGER) AS n")
+		}
+		b.WriteString(") AS d WHERE stories.id = d.id")
+		q, args := b.Query()
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			return fmt.Errorf("store: grow stories: %w", err)
+		}
+	}
+	return nil
 }
 
 // updateChanged rewrites a changed item: its source's hash always, its article only when
