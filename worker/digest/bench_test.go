@@ -32,19 +32,21 @@ func BenchmarkDigestDailyBuild(b *testing.B) {
 	b.Logf("seeded 4,000 articles in %s", time.Since(start).Round(time.Millisecond))
 	opt := Options{Location: paris, Now: morning}
 	slugs := []string{"algerie", "liban", "maroc", "tunisie"}
-	items := 0
+	items, htmlBytes := 0, 0
 	b.ResetTimer()
 	for b.Loop() {
-		items = 0
+		items, htmlBytes = 0, 0
 		for _, g := range slugs {
 			row, _, err := BuildAndStore(f.ctx, f.c, g, day, opt)
 			if err != nil {
 				b.Fatal(err)
 			}
 			items += row.ItemCount
+			htmlBytes = max(htmlBytes, len(row.HTML))
 		}
 	}
 	b.ReportMetric(float64(items), "entries")
+	b.ReportMetric(float64(htmlBytes), "max-html-bytes")
 }
 
 // seedDay stores n articles first seen in the 24 hours before morning, n more the days
