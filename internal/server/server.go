@@ -46,6 +46,8 @@ func New(db *database.DB, cfg *config.Config) *Server {
 	route("GET /readyz", "/readyz", http.HandlerFunc(s.readyz))
 	route("GET /metrics", "/metrics", s.requireToken(s.metrics.Handler()))
 	route("GET /meetings/{file}", "/meetings", s.requireTokenOrQuery(http.HandlerFunc(s.meetingPage)))
+	// Digest pages authenticate themselves: feed readers send ?token= instead of a header.
+	route("GET /digests/", "/digests", DigestRoutes(db.Client))
 	route("/", "/", ide.Handler())
 	s.handler = securityHeaders(mux)
 	return s
