@@ -216,16 +216,36 @@ func (tg *tagging) Save(ctx context.Context, client *ent.Client, articleIDs []in
 	if len(articleIDs) != len(tg.results) {
 		return fmt.Errorf("tagging: %d article ids for %d tagged items", len(articleIDs), len(tg.results))
 	}
-	pending, err := untagged(ctx, client, tg.stage.db.Dialect, articleIDs)
+	now := tg.stage.opt.Now()
+	dialect := tg.stage.db.Dialect
+	batch := make([]articleResult, 0, len(articleIDs))
+	seen := make(map[int]bool, len(articleIDs))
+	for i, id := range articleIDs {
+		if !seen[id] { // the same article twice in a batch: tagged once
+			seen[id] = true
+			batch = append(batch, articleResult{id: id, res: tg.results[i]})
+		}
+	}
+	if dialect == "postgres" {
+		var err error
+		if batch, err = writeFresh(ctx, client, tg.snap, batch, now); err != nil || len(batch) == 0 {
+			return err
+		}
+	}
+	ids := make([]int, len(batch))
+	for i, a := range batch {
+		ids[i] = a.id
+	}
+	pending, err := untagged(ctx, client, dialect, ids)
 	if err != nil {
 		return err
 	}
-	batch := make([]articleResult, 0, len(pending))
-	for i, id := range articleIDs {
-		if st, ok := pending[id]; ok {
-			batch = append(batch, articleResult{id: id, res: tg.results[i], hadTags: st})
-			delete(pending, id) // the same article twice in a batch: tagged once
+	rest := batch[:0]
+	for _, a := range batch {
+		if had, ok := pending[a.id]; ok {
+			a.hadTags = had
+			rest = append(rest, a)
 		}
 	}
-	return write(ctx, client, tg.stage.db.Dialect, tg.snap, batch, tg.stage.opt.Now())
+	return write(ctx, client, dialect, tg.snap, rest, now)
 }

@@ -111,30 +111,7 @@ func write(ctx context.Context, client *ent.Client, dialect string, snap *snapsh
 		}
 	}
 
-	var groups, mentions, topics []tagRow
-	var authIDs []int
-	for _, a := range batch {
-		for _, g := range a.res.Groups {
-			id := snap.groups[g.Slug]
-			if id == 0 || articlegrouptag.MethodValidator(articlegrouptag.Method(g.Method)) != nil {
-				continue // a group not in the database (yet), or a method the enum lacks
-			}
-			groups = append(groups, tagRow{article: a.id, target: id, score: g.Score, method: g.Method, evidence: g.Evidence})
-		}
-		for _, r := range snap.mentionRows(a.id, a.res) {
-			mentions = append(mentions, r)
-			authIDs = append(authIDs, r.target.(int))
-		}
-		for _, t := range a.res.Topics {
-			topic, ok := Topic(t.Slug)
-			if !ok {
-				continue
-			}
-			// The topic enum shares the tag methods; keyword matching is closest to a
-			// lexicon (gazetteer) match. A "keyword" method would need a schema change.
-			topics = append(topics, tagRow{article: a.id, target: string(topic), score: t.Score, method: tag.MethodGazetteer, evidence: t.Evidence})
-		}
-	}
+	groups, mentions, topics, authIDs := rowsOf(snap, batch)
 	if len(authIDs) > 0 {
 		// An authority deleted since the tagger was built must not fail the feed's
 		// transaction on its foreign key: keep the mentions of existing rows only.
@@ -171,6 +148,33 @@ func write(ctx context.Context, client *ent.Client, dialect string, snap *snapsh
 		}
 	}
 	return nil
+}
+
+// rowsOf turns the batch's results into rows, and lists the authorities they mention.
+func rowsOf(snap *snapshot, batch []articleResult) (groups, mentions, topics []tagRow, authIDs []int) {
+	for _, a := range batch {
+		for _, g := range a.res.Groups {
+			id := snap.groups[g.Slug]
+			if id == 0 || articlegrouptag.MethodValidator(articlegrouptag.Method(g.Method)) != nil {
+				continue // a group not in the database (yet), or a method the enum lacks
+			}
+			groups = append(groups, tagRow{article: a.id, target: id, score: g.Score, method: g.Method, evidence: g.Evidence})
+		}
+		for _, r := range snap.mentionRows(a.id, a.res) {
+			mentions = append(mentions, r)
+			authIDs = append(authIDs, r.target.(int))
+		}
+		for _, t := range a.res.Topics {
+			topic, ok := Topic(t.Slug)
+			if !ok {
+				continue
+			}
+			// The topic enum shares the tag methods; keyword matching is closest to a
+			// lexicon (gazetteer) match. A "keyword" method would need a schema change.
+			topics = append(topics, tagRow{article: a.id, target: string(topic), score: t.Score, method: tag.MethodGazetteer, evidence: t.Evidence})
+		}
+	}
+	return groups, mentions, topics, authIDs
 }
 
 // mentionRows turns the tagger's mentions of one article into rows against LocalAuthority

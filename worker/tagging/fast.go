@@ -1,0 +1,109 @@
+package tagging
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"coopdesk/ent"
+
+	"github.com/lib/pq"
+)
+
+// writeFresh is the PostgreSQL path of Save for the common case, articles just stored
+// and never tagged: one statement marks them tagged and inserts their group tags,
+// mentions and topics (data-modifying CTEs), so that the stage costs one round trip in
+// the store's transaction, which new-article batches take one at a time. An article
+// that has tag rows already (a rewritten one) or was tagged already (another feed's) is
+// left out and returned in rest; the inserts only take rows whose target still exists,
+// so that a group or authority deleted since the tagger was built cannot fail the feed.
+func writeFresh(ctx context.Context, client *ent.Client, snap *snapshot, batch []articleResult, now time.Time) (rest []articleResult, err error) {
+	q, args, err := freshQuery(snap, batch, now)
+	if err != nil || q == "" {
+		return batch, err
+	}
+	rows, err := client.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("tagging: write tags: %w", err)
+	}
+	defer rows.Close()
+	done := make(map[int]bool, len(batch))
+	for rows.Next() {
+		var id int
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("tagging: write tags: %w", err)
+		}
+		done[id] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("tagging: write tags: %w", err)
+	}
+	for _, a := range batch {
+		if !done[a.id] {
+			rest = append(rest, a)
+		}
+	}
+	return rest, nil
+}
+
+// freshQuery builds writeFresh's statement. Rows travel as one array per column
+// (unnest), so that the statement is the same text whatever the batch's size: a
+// VALUES list of hundreds of rows costs more to parse and plan than to execute.
+func freshQuery(snap *snapshot, batch []articleResult, now time.Time) (string, []any, error) {
+	groups, mentions, topics, _ := rowsOf(snap, batch)
+	ids := make([]int64, len(batch))
+	for i, a := range batch {
+		ids[i] = int64(a.id)
+	}
+	var b strings.Builder
+	args := []any{now.UTC(), pq.Array(ids)}
+	b.WriteString("WITH u AS (UPDATE articles SET tagged_at = $1 WHERE id = ANY($2::bigint[]) AND tagged_at IS NULL")
+	for _, t := range []string{"article_group_tags", "article_mentions", "article_topics"} {
+		b.WriteString(" AND NOT EXISTS (SELECT 1 FROM " + t + " t WHERE t.article_id = articles.id)")
+	}
+	b.WriteString(" RETURNING id)")
+	for i, t := range []struct {
+		table, target, targetType, parent string
+		rows                              []tagRow
+	}{
+		{"article_group_tags", "group_id", "bigint", "country_groups", groups},
+		{"article_mentions", "authority_id", "bigint", "local_authorities", mentions},
+		{"article_topics", "topic", "varchar", "", topics},
+	} {
+		if len(t.rows) == 0 {
+			continue
+		}
+		var (
+			scores   = make([]float64, len(t.rows))
+			methods  = make([]string, len(t.rows))
+			evidence = make([]sql.NullString, len(t.rows))
+			articles = make([]int64, len(t.rows))
+			targets  = make([]any, len(t.rows))
+		)
+		for k, r := range t.rows {
+			scores[k], methods[k], articles[k], targets[k] = r.score, r.method, int64(r.article), r.target
+			if len(r.evidence) > 0 {
+				j, err := json.Marshal(r.evidence)
+				if err != nil {
+					return "", nil, err
+				}
+				evidence[k] = sql.NullString{String: string(j), Valid: true}
+			}
+		}
+		n := len(args)
+		args = append(args, pq.Array(scores), pq.Array(methods), pq.Array(evidence), pq.Array(articles), pq.GenericArray{A: targets})
+		fmt.Fprintf(&b, ", i%d AS (INSERT INTO %s (score, method, evidence, removed, created_at, article_id, %s) "+
+			"SELECT v.score, v.method, v.evidence::jsonb, false, $1, v.article, v.target "+
+			"FROM unnest($%d::float8[], $%d::varchar[], $%d::text[], $%d::bigint[], $%d::%s[]) AS v(score, method, evidence, article, target) "+
+			"WHERE v.article IN (SELECT id FROM u)", i, t.table, t.target, n+1, n+2, n+3, n+4, n+5, t.targetType)
+		if t.parent != "" {
+			b.WriteString(" AND EXISTS (SELECT 1 FROM " + t.parent + " p WHERE p.id = v.target)")
+		}
+		b.WriteString(" ON CONFLICT (article_id, " + t.target + ") DO NOTHING)")
+	}
+	b.WriteString(" SELECT id FROM u")
+	return b.String(), args, nil
+}
