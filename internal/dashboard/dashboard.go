@@ -188,12 +188,17 @@ func ArticlesPerGroupPerDay(ctx context.Context, db *database.DB, from, to time.
 		n := len(args)
 		values = append(values, fmt.Sprintf("(%s, %s, %s)", ph.text(n-2), ph.time(n-1), ph.time(n)))
 	}
+	// The overall range is repeated as a plain condition: without it PostgreSQL cannot
+	// estimate the join on the VALUES list and scans every article.
+	args = append(args, from.UTC(), to.UTC())
+	n := len(args)
 	q := `WITH days(day, day_start, day_end) AS (VALUES ` + strings.Join(values, ", ") + `)
 		SELECT d.day, g.slug, count(*)
-		FROM days d
-		JOIN articles a ON a.published_at >= d.day_start AND a.published_at < d.day_end
+		FROM articles a
+		JOIN days d ON a.published_at >= d.day_start AND a.published_at < d.day_end
 		JOIN article_group_tags t ON t.article_id = a.id AND NOT t.removed
 		JOIN country_groups g ON g.id = t.group_id
+		WHERE a.published_at >= ` + ph.time(n-1) + ` AND a.published_at < ` + ph.time(n) + `
 		GROUP BY d.day, g.slug
 		ORDER BY d.day, g.slug`
 	rows, err := db.SQL.QueryContext(ctx, q, args...)
