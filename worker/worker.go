@@ -24,6 +24,7 @@ import (
 	entsql "entgo.io/ent/dialect/sql"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/robfig/cron/v3"
+	"golang.org/x/sync/semaphore"
 )
 
 // Config tunes a Worker. Zero fields take defaults.
@@ -44,12 +45,18 @@ type Config struct {
 	// Registerer receives the worker's metrics (nil: not registered).
 	Registerer prometheus.Registerer
 	Logger     *slog.Logger
+	// MemoryBudget bounds the feed bodies in process at once (see pipeline.Pipeline.Memory);
+	// default DefaultMemoryBudget.
+	MemoryBudget int64
 }
 
 // Defaults.
 const (
 	DefaultSchedule    = "@every 1m"
 	DefaultConcurrency = 8
+	// DefaultMemoryBudget lets ordinary feeds (tens to hundreds of KB) run at full
+	// concurrency while the 5 MiB ones go one or two at a time.
+	DefaultMemoryBudget = 6 << 20
 )
 
 // Worker fetches the veille's feeds.
@@ -79,6 +86,9 @@ func New(db *database.DB, cfg Config) (*Worker, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	if cfg.MemoryBudget <= 0 {
+		cfg.MemoryBudget = DefaultMemoryBudget
+	}
 	if _, err := cronParser.Parse(cfg.Schedule); err != nil {
 		return nil, fmt.Errorf("worker schedule %q: %w", cfg.Schedule, err)
 	}
@@ -94,6 +104,7 @@ func New(db *database.DB, cfg Config) (*Worker, error) {
 	w.pipeline = &pipeline.Pipeline{
 		Fetcher: w.fetcher, Store: w.store, Leaser: w.leaser, Tagger: cfg.Tagger,
 		Metrics: w.metrics, Logger: cfg.Logger,
+		Memory: semaphore.NewWeighted(cfg.MemoryBudget), MemoryBudget: cfg.MemoryBudget,
 	}
 	return w, nil
 }

@@ -48,6 +48,7 @@ func fetchCmd(ctx context.Context, env Env, args []string) error {
 	if err := db.Exclusive(ctx, func() error { return prepare(ctx, db) }); err != nil {
 		return err
 	}
+	limitWorkerMemory(env)
 	w, err := newWorker(cfg, db, nil)
 	if err != nil {
 		return err

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"time"
 
 	"coopdesk/internal/config"
@@ -41,6 +42,7 @@ func workerCmd(ctx context.Context, env Env, args []string) error {
 	if err := db.Exclusive(ctx, func() error { return prepare(ctx, db) }); err != nil {
 		return err
 	}
+	limitWorkerMemory(env)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	w, err := newWorker(cfg, db, reg)
@@ -72,6 +74,17 @@ func workerCmd(ctx context.Context, env Env, args []string) error {
 		slog.Info("worker metrics", "url", "http://"+ln.Addr().String()+"/metrics")
 	}
 	return w.Run(ctx)
+}
+
+// workerMemoryLimit is the Go heap's soft limit in the worker and fetch commands, unless
+// GOMEMLIMIT says otherwise: the worker's live heap is small and bursty (a parsed feed at a
+// time), and without a limit the collector lets the heap grow to twice its peak.
+const workerMemoryLimit = 96 << 20
+
+func limitWorkerMemory(env Env) {
+	if env.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(workerMemoryLimit)
+	}
 }
 
 // newWorker builds the veille worker from the configuration; reg receives its metrics.

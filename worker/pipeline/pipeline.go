@@ -18,6 +18,8 @@ import (
 	"coopdesk/worker/parse"
 	"coopdesk/worker/schedule"
 	"coopdesk/worker/store"
+
+	"golang.org/x/sync/semaphore"
 )
 
 // Statuses written to feeds.last_status besides the error kinds of worker/fetch and
@@ -57,6 +59,13 @@ type Pipeline struct {
 	Metrics *Metrics // nil records nothing
 	Logger  *slog.Logger
 	Now     func() time.Time
+	// Memory bounds the bytes of feed bodies being parsed, normalised and stored at once
+	// (nil: unbounded). A parsed feed takes several times its body in memory, so a few
+	// huge feeds processed together (10,000 items each) would otherwise multiply the
+	// worker's peak; a body larger than the whole budget takes all of it.
+	Memory *semaphore.Weighted
+	// MemoryBudget is Memory's size.
+	MemoryBudget int64
 
 	mu        sync.RWMutex
 	countries map[int]string
@@ -140,6 +149,13 @@ func (p *Pipeline) process(ctx context.Context, d schedule.Due, fetchedAt time.T
 		return p.save(ctx, d, &store.Plan{FeedID: d.ID}, fu, nil, Result{Status: StatusNotModified, NextFetchAt: next})
 	}
 
+	if p.Memory != nil {
+		weight := min(max(int64(len(resp.Body)), 1), p.MemoryBudget)
+		if err := p.Memory.Acquire(ctx, weight); err != nil {
+			return p.canceled(d, err)
+		}
+		defer p.Memory.Release(weight)
+	}
 	parseStart := p.now()
 	feed, err := parse.Parse(resp.Body, resp.ContentType, fetchedAt)
 	resp.Body = nil // the parsed feed holds what is needed; let the bytes go
