@@ -206,3 +206,5 @@ func (p *postgresBackend) recency(asOf, col string) string {
 	return fmt.Sprintf("1.0 / (1.0 + GREATEST(0, EXTRACT(EPOCH FROM (%s::timestamptz - %s))::float8) / %d)",
 		asOf, col, int64(RecencyHalfLife/time.Second))
 }
+
+func (p *postgresBackend) windowed() bool { return true }

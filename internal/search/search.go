@@ -128,6 +128,9 @@ type backend interface {
 	// recency returns the SQL expression of the recency factor of the time column col
 	// relative to the time of the argument asOf.
 	recency(asOf, col string) string
+	// windowed says whether narrowing the dates makes a ranked query cheaper: not when
+	// the full-text index drives the query whatever the dates (FTS5).
+	windowed() bool
 }
 
 type engine struct {
@@ -264,7 +267,11 @@ func (e *engine) Search(ctx context.Context, req Request) (Page, error) {
 	if expr.Empty() {
 		rows, err = e.window(ctx, "", f, asOf, time.Time{}, after, n)
 	} else if prepared, err = e.backend.prepare(ctx, expr); err == nil && prepared != "" {
-		rows, err = e.ranked(ctx, prepared, f, asOf, after, n)
+		if e.backend.windowed() {
+			rows, err = e.ranked(ctx, prepared, f, asOf, after, n)
+		} else {
+			rows, err = e.window(ctx, prepared, f, asOf, time.Time{}, after, n)
+		}
 	}
 	if err != nil {
 		return Page{}, err
