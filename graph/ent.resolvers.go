@@ -121,6 +121,9 @@ func (r *queryResolver) Users(ctx context.Context, after *entgql.Cursor[int], fi
 // CountryGroup returns CountryGroupResolver implementation.
 func (r *Resolver) CountryGroup() CountryGroupResolver { return &countryGroupResolver{r} }
 
+// Digest returns DigestResolver implementation.
+func (r *Resolver) Digest() DigestResolver { return &digestResolver{r} }
+
 // Meeting returns MeetingResolver implementation.
 func (r *Resolver) Meeting() MeetingResolver { return &meetingResolver{r} }
 
@@ -129,6 +132,7 @@ func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
 
 type (
 	countryGroupResolver struct{ *Resolver }
+	digestResolver       struct{ *Resolver }
 	meetingResolver      struct{ *Resolver }
 	queryResolver        struct{ *Resolver }
 )

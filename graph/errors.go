@@ -15,6 +15,7 @@ import (
 	"coopdesk/internal/meeting"
 	"coopdesk/internal/training"
 	"coopdesk/worker"
+	"coopdesk/worker/digest"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/lib/pq"
@@ -120,6 +121,8 @@ func presentDomain(err error) *gqlerror.Error {
 		return coded(CodeNotFound, err.Error())
 	case errors.Is(err, worker.ErrFeedBusy):
 		return coded(CodeConflict, err.Error())
+	case errors.Is(err, digest.ErrUnknownGroup), errors.Is(err, digest.ErrBadDate), errors.Is(err, digest.ErrUnknownTopic), errors.Is(err, digest.ErrNoEmail):
+		return coded(CodeBadInput, err.Error())
 	case errors.Is(err, dossier.ErrConcurrentChange):
 		return coded(CodeConflict, err.Error())
 	case errors.Is(err, auth.ErrInvalidToken):

@@ -46,6 +46,7 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
 	CountryGroup() CountryGroupResolver
+	Digest() DigestResolver
 	Meeting() MeetingResolver
 	Mutation() MutationResolver
 	Query() QueryResolver
@@ -328,17 +329,24 @@ type ComplexityRoot struct {
 	}
 
 	Digest struct {
-		BuiltAt    func(childComplexity int) int
-		Date       func(childComplexity int) int
-		Group      func(childComplexity int) int
-		GroupID    func(childComplexity int) int
-		HTML       func(childComplexity int) int
-		ID         func(childComplexity int) int
-		ItemCount  func(childComplexity int) int
-		Markdown   func(childComplexity int) int
-		Recipients func(childComplexity int) int
-		SentAt     func(childComplexity int) int
-		Text       func(childComplexity int) int
+		BuiltAt       func(childComplexity int) int
+		Date          func(childComplexity int) int
+		Group         func(childComplexity int) int
+		GroupID       func(childComplexity int) int
+		HTML          func(childComplexity int) int
+		ID            func(childComplexity int) int
+		ItemCount     func(childComplexity int) int
+		Markdown      func(childComplexity int) int
+		Recipients    func(childComplexity int) int
+		SavedSearches func(childComplexity int) int
+		Sections      func(childComplexity int) int
+		SentAt        func(childComplexity int) int
+		Text          func(childComplexity int) int
+	}
+
+	DigestAuthority struct {
+		ID   func(childComplexity int) int
+		Name func(childComplexity int) int
 	}
 
 	DigestConnection struct {
@@ -350,6 +358,56 @@ type ComplexityRoot struct {
 	DigestEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	DigestEntry struct {
+		ArticleID    func(childComplexity int) int
+		Authorities  func(childComplexity int) int
+		OtherSources func(childComplexity int) int
+		Partnerships func(childComplexity int) int
+		PublishedAt  func(childComplexity int) int
+		Score        func(childComplexity int) int
+		Source       func(childComplexity int) int
+		StorySize    func(childComplexity int) int
+		Summary      func(childComplexity int) int
+		Title        func(childComplexity int) int
+		Topic        func(childComplexity int) int
+		URL          func(childComplexity int) int
+	}
+
+	DigestPartnership struct {
+		ID     func(childComplexity int) int
+		Kind   func(childComplexity int) int
+		Status func(childComplexity int) int
+		Title  func(childComplexity int) int
+	}
+
+	DigestPreview struct {
+		ArticleCount func(childComplexity int) int
+		Date         func(childComplexity int) int
+		HTML         func(childComplexity int) int
+		Sections     func(childComplexity int) int
+		Since        func(childComplexity int) int
+		Text         func(childComplexity int) int
+		Until        func(childComplexity int) int
+	}
+
+	DigestSavedSearch struct {
+		Entries func(childComplexity int) int
+		Name    func(childComplexity int) int
+		Owner   func(childComplexity int) int
+	}
+
+	DigestSection struct {
+		Entries func(childComplexity int) int
+		Label   func(childComplexity int) int
+		More    func(childComplexity int) int
+		Topic   func(childComplexity int) int
+	}
+
+	DigestSource struct {
+		Name func(childComplexity int) int
+		URL  func(childComplexity int) int
 	}
 
 	DigestSubscription struct {
@@ -598,7 +656,9 @@ type ComplexityRoot struct {
 		RefreshFeed                func(childComplexity int, id int) int
 		ReorderAgendaItems         func(childComplexity int, meetingID int, itemIDs []int) int
 		RevokeToken                func(childComplexity int, id int) int
+		Subscribe                  func(childComplexity int, groups []string, topics []string) int
 		TransitionDossier          func(childComplexity int, id int, to dossier.Status, comment *string) int
+		Unsubscribe                func(childComplexity int, groups []string) int
 		UpdateAgendaItem           func(childComplexity int, id int, input ent.UpdateAgendaItemInput) int
 		UpdateContact              func(childComplexity int, id int, input ent.UpdateContactInput) int
 		UpdateCountry              func(childComplexity int, id int, input ent.UpdateCountryInput) int
@@ -691,6 +751,7 @@ type ComplexityRoot struct {
 		Contacts          func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ContactOrder, where *ent.ContactWhereInput) int
 		Countries         func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.CountryOrder, where *ent.CountryWhereInput) int
 		CountryGroups     func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.CountryGroupOrder, where *ent.CountryGroupWhereInput) int
+		Digest            func(childComplexity int, group string, date string) int
 		Digests           func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.DigestOrder, where *ent.DigestWhereInput) int
 		Dossiers          func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.DossierOrder, where *ent.DossierWhereInput) int
 		Feeds             func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.FeedOrder, where *ent.FeedWhereInput) int
@@ -702,6 +763,7 @@ type ComplexityRoot struct {
 		Organizations     func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.OrganizationOrder, where *ent.OrganizationWhereInput) int
 		OverdueMilestones func(childComplexity int, first *int) int
 		Partnerships      func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.PartnershipOrder, where *ent.PartnershipWhereInput) int
+		PreviewDigest     func(childComplexity int, group string) int
 		Themes            func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ThemeOrder, where *ent.ThemeWhereInput) int
 		Trainings         func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.TrainingOrder, where *ent.TrainingWhereInput) int
 		Users             func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.UserOrder, where *ent.UserWhereInput) int
@@ -842,6 +904,10 @@ type CountryGroupResolver interface {
 	MemberAuthorities(ctx context.Context, obj *ent.CountryGroup) ([]*model.GroupMember, error)
 	Desks(ctx context.Context, obj *ent.CountryGroup) ([]*ent.Organization, error)
 }
+type DigestResolver interface {
+	Sections(ctx context.Context, obj *ent.Digest) ([]*model.DigestSection, error)
+	SavedSearches(ctx context.Context, obj *ent.Digest) ([]*model.DigestSavedSearch, error)
+}
 type MeetingResolver interface {
 	MinutesHTML(ctx context.Context, obj *ent.Meeting) (string, error)
 }
@@ -877,6 +943,8 @@ type MutationResolver interface {
 	TransitionDossier(ctx context.Context, id int, to dossier.Status, comment *string) (*ent.Dossier, error)
 	CreateToken(ctx context.Context, userID int, name string) (*model.CreatedToken, error)
 	RevokeToken(ctx context.Context, id int) (*ent.APIToken, error)
+	Subscribe(ctx context.Context, groups []string, topics []string) (*ent.DigestSubscription, error)
+	Unsubscribe(ctx context.Context, groups []string) (*ent.DigestSubscription, error)
 	AddFeed(ctx context.Context, input model.AddFeedInput) (*ent.Feed, error)
 	UpdateFeed(ctx context.Context, id int, input model.UpdateFeedChanges) (*ent.Feed, error)
 	RefreshFeed(ctx context.Context, id int) (*ent.Feed, error)
@@ -907,6 +975,8 @@ type QueryResolver interface {
 	Themes(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ThemeOrder, where *ent.ThemeWhereInput) (*ent.ThemeConnection, error)
 	Trainings(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.TrainingOrder, where *ent.TrainingWhereInput) (*ent.TrainingConnection, error)
 	Users(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.UserOrder, where *ent.UserWhereInput) (*ent.UserConnection, error)
+	Digest(ctx context.Context, group string, date string) (*ent.Digest, error)
+	PreviewDigest(ctx context.Context, group string) (*model.DigestPreview, error)
 	Me(ctx context.Context) (*ent.User, error)
 	OverdueMilestones(ctx context.Context, first *int) ([]*ent.Milestone, error)
 }
@@ -2128,6 +2198,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Digest.Recipients(childComplexity), true
+	case "Digest.savedSearches":
+		if e.ComplexityRoot.Digest.SavedSearches == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Digest.SavedSearches(childComplexity), true
+	case "Digest.sections":
+		if e.ComplexityRoot.Digest.Sections == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Digest.Sections(childComplexity), true
 	case "Digest.sentAt":
 		if e.ComplexityRoot.Digest.SentAt == nil {
 			break
@@ -2140,6 +2222,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Digest.Text(childComplexity), true
+
+	case "DigestAuthority.id":
+		if e.ComplexityRoot.DigestAuthority.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DigestAuthority.ID(childComplexity), true
+	case "DigestAuthority.name":
+		if e.ComplexityRoot.DigestAuthority.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DigestAuthority.Name(childComplexity), true
 
 	case "DigestConnection.edges":
 		if e.ComplexityRoot.DigestConnection.Edges == nil {
@@ -2172,6 +2267,204 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.DigestEdge.Node(childComplexity), true
+
+	case "DigestEntry.articleID":
+		if e.ComplexityRoot.DigestEntry.ArticleID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DigestEntry.ArticleID(childComplexity), true
+	case "DigestEntry.authorities":
+		if e.ComplexityRoot.DigestEntry.Authorities == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DigestEntry.Authorities(childComplexity), true
+	case "DigestEntry.otherSources":
+		if e.ComplexityRoot.DigestEntry.OtherSources == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DigestEntry.OtherSources(childComplexity), true
+	case "DigestEntry.partnerships":
+		if e.ComplexityRoot.DigestEntry.Partnerships == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DigestEntry.Partnerships(childComplexity), true
+	case "DigestEntry.publishedAt":
+		if e.ComplexityRoot.DigestEntry.PublishedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DigestEntry.PublishedAt(childComplexity), true
+	case "DigestEntry.score":
+		if e.ComplexityRoot.DigestEntry.Score == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DigestEntry.Score(childComplexity), true
+	case "DigestEntry.source":
+		if e.ComplexityRoot.DigestEntry.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DigestEntry.Source(childComplexity), true
+	case "DigestEntry.storySize":
+		if e.ComplexityRoot.DigestEntry.StorySize == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DigestEntry.StorySize(childComplexity), true
+	case "DigestEntry.summary":
+		if e.ComplexityRoot.DigestEntry.Summary == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DigestEntry.Summary(childComplexity), true
+	case "DigestEntry.title":
+		if e.ComplexityRoot.DigestEntry.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DigestEntry.Title(childComplexity), true
+	case "DigestEntry.topic":
+		if e.ComplexityRoot.DigestEntry.Topic == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DigestEntry.Topic(childComplexity), true
+	case "DigestEntry.url":
+		if e.ComplexityRoot.DigestEntry.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DigestEntry.URL(childComplexity), true
+
+	case "DigestPartnership.id":
+		if e.ComplexityRoot.DigestPartnership.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DigestPartnership.ID(childComplexity), true
+	case "DigestPartnership.kind":
+		if e.ComplexityRoot.DigestPartnership.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DigestPartnership.Kind(childComplexity), true
+	case "DigestPartnership.status":
+		if e.ComplexityRoot.DigestPartnership.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DigestPartnership.Status(childComplexity), true
+	case "DigestPartnership.title":
+		if e.ComplexityRoot.DigestPartnership.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DigestPartnership.Title(childComplexity), true
+
+	case "DigestPreview.articleCount":
+		if e.ComplexityRoot.DigestPreview.ArticleCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DigestPreview.ArticleCount(childComplexity), true
+	case "DigestPreview.date":
+		if e.ComplexityRoot.DigestPreview.Date == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DigestPreview.Date(childComplexity), true
+	case "DigestPreview.html":
+		if e.ComplexityRoot.DigestPreview.HTML == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DigestPreview.HTML(childComplexity), true
+	case "DigestPreview.sections":
+		if e.ComplexityRoot.DigestPreview.Sections == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DigestPreview.Sections(childComplexity), true
+	case "DigestPreview.since":
+		if e.ComplexityRoot.DigestPreview.Since == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DigestPreview.Since(childComplexity), true
+	case "DigestPreview.text":
+		if e.ComplexityRoot.DigestPreview.Text == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DigestPreview.Text(childComplexity), true
+	case "DigestPreview.until":
+		if e.ComplexityRoot.DigestPreview.Until == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DigestPreview.Until(childComplexity), true
+
+	case "DigestSavedSearch.entries":
+		if e.ComplexityRoot.DigestSavedSearch.Entries == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DigestSavedSearch.Entries(childComplexity), true
+	case "DigestSavedSearch.name":
+		if e.ComplexityRoot.DigestSavedSearch.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DigestSavedSearch.Name(childComplexity), true
+	case "DigestSavedSearch.owner":
+		if e.ComplexityRoot.DigestSavedSearch.Owner == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DigestSavedSearch.Owner(childComplexity), true
+
+	case "DigestSection.entries":
+		if e.ComplexityRoot.DigestSection.Entries == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DigestSection.Entries(childComplexity), true
+	case "DigestSection.label":
+		if e.ComplexityRoot.DigestSection.Label == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DigestSection.Label(childComplexity), true
+	case "DigestSection.more":
+		if e.ComplexityRoot.DigestSection.More == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DigestSection.More(childComplexity), true
+	case "DigestSection.topic":
+		if e.ComplexityRoot.DigestSection.Topic == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DigestSection.Topic(childComplexity), true
+
+	case "DigestSource.name":
+		if e.ComplexityRoot.DigestSource.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DigestSource.Name(childComplexity), true
+	case "DigestSource.url":
+		if e.ComplexityRoot.DigestSource.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.DigestSource.URL(childComplexity), true
 
 	case "DigestSubscription.createdAt":
 		if e.ComplexityRoot.DigestSubscription.CreatedAt == nil {
@@ -3508,6 +3801,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RevokeToken(childComplexity, args["id"].(int)), true
+	case "Mutation.subscribe":
+		if e.ComplexityRoot.Mutation.Subscribe == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_subscribe_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.Subscribe(childComplexity, args["groups"].([]string), args["topics"].([]string)), true
 	case "Mutation.transitionDossier":
 		if e.ComplexityRoot.Mutation.TransitionDossier == nil {
 			break
@@ -3519,6 +3823,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.TransitionDossier(childComplexity, args["id"].(int), args["to"].(dossier.Status), args["comment"].(*string)), true
+	case "Mutation.unsubscribe":
+		if e.ComplexityRoot.Mutation.Unsubscribe == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_unsubscribe_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.Unsubscribe(childComplexity, args["groups"].([]string)), true
 	case "Mutation.updateAgendaItem":
 		if e.ComplexityRoot.Mutation.UpdateAgendaItem == nil {
 			break
@@ -4080,6 +4395,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.CountryGroups(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].([]*ent.CountryGroupOrder), args["where"].(*ent.CountryGroupWhereInput)), true
+	case "Query.digest":
+		if e.ComplexityRoot.Query.Digest == nil {
+			break
+		}
+
+		args, err := ec.field_Query_digest_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Digest(childComplexity, args["group"].(string), args["date"].(string)), true
 	case "Query.digests":
 		if e.ComplexityRoot.Query.Digests == nil {
 			break
@@ -4197,6 +4523,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Partnerships(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].([]*ent.PartnershipOrder), args["where"].(*ent.PartnershipWhereInput)), true
+	case "Query.previewDigest":
+		if e.ComplexityRoot.Query.PreviewDigest == nil {
+			break
+		}
+
+		args, err := ec.field_Query_previewDigest_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.PreviewDigest(childComplexity, args["group"].(string)), true
 	case "Query.themes":
 		if e.ComplexityRoot.Query.Themes == nil {
 			break
@@ -4904,7 +5241,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "ent.graphql" "schema.graphql" "veille.graphql" "workflows.graphql"
+//go:embed "digest.graphql" "ent.graphql" "schema.graphql" "veille.graphql" "workflows.graphql"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -4916,6 +5253,7 @@ func sourceData(filename string) string {
 }
 
 var sources = []*ast.Source{
+	{Name: "digest.graphql", Input: sourceData("digest.graphql"), BuiltIn: false},
 	{Name: "ent.graphql", Input: sourceData("ent.graphql"), BuiltIn: false},
 	{Name: "schema.graphql", Input: sourceData("schema.graphql"), BuiltIn: false},
 	{Name: "veille.graphql", Input: sourceData("veille.graphql"), BuiltIn: false},
@@ -5491,8 +5829,22 @@ func (ec *executionContext) childFields_Digest(ctx context.Context, field graphq
 		return ec.fieldContext_Digest_groupID(ctx, field)
 	case "group":
 		return ec.fieldContext_Digest_group(ctx, field)
+	case "sections":
+		return ec.fieldContext_Digest_sections(ctx, field)
+	case "savedSearches":
+		return ec.fieldContext_Digest_savedSearches(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Digest", field.Name)
+}
+
+func (ec *executionContext) childFields_DigestAuthority(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_DigestAuthority_id(ctx, field)
+	case "name":
+		return ec.fieldContext_DigestAuthority_name(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DigestAuthority", field.Name)
 }
 
 func (ec *executionContext) childFields_DigestConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5515,6 +5867,106 @@ func (ec *executionContext) childFields_DigestEdge(ctx context.Context, field gr
 		return ec.fieldContext_DigestEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type DigestEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_DigestEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "articleID":
+		return ec.fieldContext_DigestEntry_articleID(ctx, field)
+	case "title":
+		return ec.fieldContext_DigestEntry_title(ctx, field)
+	case "url":
+		return ec.fieldContext_DigestEntry_url(ctx, field)
+	case "source":
+		return ec.fieldContext_DigestEntry_source(ctx, field)
+	case "summary":
+		return ec.fieldContext_DigestEntry_summary(ctx, field)
+	case "publishedAt":
+		return ec.fieldContext_DigestEntry_publishedAt(ctx, field)
+	case "topic":
+		return ec.fieldContext_DigestEntry_topic(ctx, field)
+	case "score":
+		return ec.fieldContext_DigestEntry_score(ctx, field)
+	case "storySize":
+		return ec.fieldContext_DigestEntry_storySize(ctx, field)
+	case "otherSources":
+		return ec.fieldContext_DigestEntry_otherSources(ctx, field)
+	case "authorities":
+		return ec.fieldContext_DigestEntry_authorities(ctx, field)
+	case "partnerships":
+		return ec.fieldContext_DigestEntry_partnerships(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DigestEntry", field.Name)
+}
+
+func (ec *executionContext) childFields_DigestPartnership(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_DigestPartnership_id(ctx, field)
+	case "title":
+		return ec.fieldContext_DigestPartnership_title(ctx, field)
+	case "kind":
+		return ec.fieldContext_DigestPartnership_kind(ctx, field)
+	case "status":
+		return ec.fieldContext_DigestPartnership_status(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DigestPartnership", field.Name)
+}
+
+func (ec *executionContext) childFields_DigestPreview(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "date":
+		return ec.fieldContext_DigestPreview_date(ctx, field)
+	case "since":
+		return ec.fieldContext_DigestPreview_since(ctx, field)
+	case "until":
+		return ec.fieldContext_DigestPreview_until(ctx, field)
+	case "articleCount":
+		return ec.fieldContext_DigestPreview_articleCount(ctx, field)
+	case "sections":
+		return ec.fieldContext_DigestPreview_sections(ctx, field)
+	case "html":
+		return ec.fieldContext_DigestPreview_html(ctx, field)
+	case "text":
+		return ec.fieldContext_DigestPreview_text(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DigestPreview", field.Name)
+}
+
+func (ec *executionContext) childFields_DigestSavedSearch(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_DigestSavedSearch_name(ctx, field)
+	case "owner":
+		return ec.fieldContext_DigestSavedSearch_owner(ctx, field)
+	case "entries":
+		return ec.fieldContext_DigestSavedSearch_entries(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DigestSavedSearch", field.Name)
+}
+
+func (ec *executionContext) childFields_DigestSection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "topic":
+		return ec.fieldContext_DigestSection_topic(ctx, field)
+	case "label":
+		return ec.fieldContext_DigestSection_label(ctx, field)
+	case "entries":
+		return ec.fieldContext_DigestSection_entries(ctx, field)
+	case "more":
+		return ec.fieldContext_DigestSection_more(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DigestSection", field.Name)
+}
+
+func (ec *executionContext) childFields_DigestSource(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_DigestSource_name(ctx, field)
+	case "url":
+		return ec.fieldContext_DigestSource_url(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type DigestSource", field.Name)
 }
 
 func (ec *executionContext) childFields_DigestSubscription(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -8071,6 +8523,28 @@ func (ec *executionContext) field_Mutation_revokeToken_args(ctx context.Context,
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_subscribe_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "groups",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalNString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["groups"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "topics",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["topics"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_transitionDossier_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -8098,6 +8572,20 @@ func (ec *executionContext) field_Mutation_transitionDossier_args(ctx context.Co
 		return nil, err
 	}
 	args["comment"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_unsubscribe_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "groups",
+		func(ctx context.Context, v any) ([]string, error) {
+			return ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["groups"] = arg0
 	return args, nil
 }
 
@@ -9201,6 +9689,28 @@ func (ec *executionContext) field_Query_countryGroups_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_digest_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "group",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["group"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "date",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["date"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_digests_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -9618,6 +10128,20 @@ func (ec *executionContext) field_Query_partnerships_args(ctx context.Context, r
 		return nil, err
 	}
 	args["where"] = arg5
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_previewDigest_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "group",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["group"] = arg0
 	return args, nil
 }
 
@@ -15192,6 +15716,116 @@ func (ec *executionContext) fieldContext_Digest_group(_ context.Context, field g
 	return fc, nil
 }
 
+func (ec *executionContext) _Digest_sections(ctx context.Context, field graphql.CollectedField, obj *ent.Digest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Digest_sections(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Digest().Sections(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.DigestSection) graphql.Marshaler {
+			return ec.marshalNDigestSection2ᚕᚖcoopdeskᚋgraphᚋmodelᚐDigestSectionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Digest_sections(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Digest",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DigestSection(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Digest_savedSearches(ctx context.Context, field graphql.CollectedField, obj *ent.Digest) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Digest_savedSearches(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Digest().SavedSearches(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.DigestSavedSearch) graphql.Marshaler {
+			return ec.marshalNDigestSavedSearch2ᚕᚖcoopdeskᚋgraphᚋmodelᚐDigestSavedSearchᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Digest_savedSearches(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Digest",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DigestSavedSearch(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DigestAuthority_id(ctx context.Context, field graphql.CollectedField, obj *model.DigestAuthority) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DigestAuthority_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DigestAuthority_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DigestAuthority", field, false, false, "ID")
+}
+
+func (ec *executionContext) _DigestAuthority_name(ctx context.Context, field graphql.CollectedField, obj *model.DigestAuthority) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DigestAuthority_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DigestAuthority_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DigestAuthority", field, false, false, "String")
+}
+
 func (ec *executionContext) _DigestConnection_edges(ctx context.Context, field graphql.CollectedField, obj *ent.DigestConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15332,6 +15966,796 @@ func (ec *executionContext) _DigestEdge_cursor(ctx context.Context, field graphq
 }
 func (ec *executionContext) fieldContext_DigestEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DigestEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _DigestEntry_articleID(ctx context.Context, field graphql.CollectedField, obj *model.DigestEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DigestEntry_articleID(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ArticleID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DigestEntry_articleID(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DigestEntry", field, false, false, "ID")
+}
+
+func (ec *executionContext) _DigestEntry_title(ctx context.Context, field graphql.CollectedField, obj *model.DigestEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DigestEntry_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DigestEntry_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DigestEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _DigestEntry_url(ctx context.Context, field graphql.CollectedField, obj *model.DigestEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DigestEntry_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.URL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DigestEntry_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DigestEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _DigestEntry_source(ctx context.Context, field graphql.CollectedField, obj *model.DigestEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DigestEntry_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Source, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DigestEntry_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DigestEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _DigestEntry_summary(ctx context.Context, field graphql.CollectedField, obj *model.DigestEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DigestEntry_summary(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Summary, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_DigestEntry_summary(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DigestEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _DigestEntry_publishedAt(ctx context.Context, field graphql.CollectedField, obj *model.DigestEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DigestEntry_publishedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PublishedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DigestEntry_publishedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DigestEntry", field, false, false, "Time")
+}
+
+func (ec *executionContext) _DigestEntry_topic(ctx context.Context, field graphql.CollectedField, obj *model.DigestEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DigestEntry_topic(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Topic, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DigestEntry_topic(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DigestEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _DigestEntry_score(ctx context.Context, field graphql.CollectedField, obj *model.DigestEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DigestEntry_score(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Score, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DigestEntry_score(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DigestEntry", field, false, false, "Float")
+}
+
+func (ec *executionContext) _DigestEntry_storySize(ctx context.Context, field graphql.CollectedField, obj *model.DigestEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DigestEntry_storySize(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StorySize, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DigestEntry_storySize(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DigestEntry", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DigestEntry_otherSources(ctx context.Context, field graphql.CollectedField, obj *model.DigestEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DigestEntry_otherSources(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OtherSources, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.DigestSource) graphql.Marshaler {
+			return ec.marshalNDigestSource2ᚕᚖcoopdeskᚋgraphᚋmodelᚐDigestSourceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DigestEntry_otherSources(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DigestEntry",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DigestSource(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DigestEntry_authorities(ctx context.Context, field graphql.CollectedField, obj *model.DigestEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DigestEntry_authorities(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Authorities, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.DigestAuthority) graphql.Marshaler {
+			return ec.marshalNDigestAuthority2ᚕᚖcoopdeskᚋgraphᚋmodelᚐDigestAuthorityᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DigestEntry_authorities(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DigestEntry",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DigestAuthority(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DigestEntry_partnerships(ctx context.Context, field graphql.CollectedField, obj *model.DigestEntry) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DigestEntry_partnerships(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Partnerships, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.DigestPartnership) graphql.Marshaler {
+			return ec.marshalNDigestPartnership2ᚕᚖcoopdeskᚋgraphᚋmodelᚐDigestPartnershipᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DigestEntry_partnerships(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DigestEntry",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DigestPartnership(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DigestPartnership_id(ctx context.Context, field graphql.CollectedField, obj *model.DigestPartnership) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DigestPartnership_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DigestPartnership_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DigestPartnership", field, false, false, "ID")
+}
+
+func (ec *executionContext) _DigestPartnership_title(ctx context.Context, field graphql.CollectedField, obj *model.DigestPartnership) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DigestPartnership_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DigestPartnership_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DigestPartnership", field, false, false, "String")
+}
+
+func (ec *executionContext) _DigestPartnership_kind(ctx context.Context, field graphql.CollectedField, obj *model.DigestPartnership) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DigestPartnership_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DigestPartnership_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DigestPartnership", field, false, false, "String")
+}
+
+func (ec *executionContext) _DigestPartnership_status(ctx context.Context, field graphql.CollectedField, obj *model.DigestPartnership) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DigestPartnership_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DigestPartnership_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DigestPartnership", field, false, false, "String")
+}
+
+func (ec *executionContext) _DigestPreview_date(ctx context.Context, field graphql.CollectedField, obj *model.DigestPreview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DigestPreview_date(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Date, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DigestPreview_date(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DigestPreview", field, false, false, "String")
+}
+
+func (ec *executionContext) _DigestPreview_since(ctx context.Context, field graphql.CollectedField, obj *model.DigestPreview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DigestPreview_since(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Since, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DigestPreview_since(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DigestPreview", field, false, false, "Time")
+}
+
+func (ec *executionContext) _DigestPreview_until(ctx context.Context, field graphql.CollectedField, obj *model.DigestPreview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DigestPreview_until(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Until, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DigestPreview_until(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DigestPreview", field, false, false, "Time")
+}
+
+func (ec *executionContext) _DigestPreview_articleCount(ctx context.Context, field graphql.CollectedField, obj *model.DigestPreview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DigestPreview_articleCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ArticleCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DigestPreview_articleCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DigestPreview", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DigestPreview_sections(ctx context.Context, field graphql.CollectedField, obj *model.DigestPreview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DigestPreview_sections(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sections, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.DigestSection) graphql.Marshaler {
+			return ec.marshalNDigestSection2ᚕᚖcoopdeskᚋgraphᚋmodelᚐDigestSectionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DigestPreview_sections(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DigestPreview",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DigestSection(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DigestPreview_html(ctx context.Context, field graphql.CollectedField, obj *model.DigestPreview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DigestPreview_html(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HTML, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DigestPreview_html(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DigestPreview", field, false, false, "String")
+}
+
+func (ec *executionContext) _DigestPreview_text(ctx context.Context, field graphql.CollectedField, obj *model.DigestPreview) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DigestPreview_text(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Text, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DigestPreview_text(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DigestPreview", field, false, false, "String")
+}
+
+func (ec *executionContext) _DigestSavedSearch_name(ctx context.Context, field graphql.CollectedField, obj *model.DigestSavedSearch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DigestSavedSearch_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DigestSavedSearch_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DigestSavedSearch", field, false, false, "String")
+}
+
+func (ec *executionContext) _DigestSavedSearch_owner(ctx context.Context, field graphql.CollectedField, obj *model.DigestSavedSearch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DigestSavedSearch_owner(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Owner, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DigestSavedSearch_owner(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DigestSavedSearch", field, false, false, "String")
+}
+
+func (ec *executionContext) _DigestSavedSearch_entries(ctx context.Context, field graphql.CollectedField, obj *model.DigestSavedSearch) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DigestSavedSearch_entries(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Entries, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.DigestEntry) graphql.Marshaler {
+			return ec.marshalNDigestEntry2ᚕᚖcoopdeskᚋgraphᚋmodelᚐDigestEntryᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DigestSavedSearch_entries(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DigestSavedSearch",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DigestEntry(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DigestSection_topic(ctx context.Context, field graphql.CollectedField, obj *model.DigestSection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DigestSection_topic(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Topic, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DigestSection_topic(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DigestSection", field, false, false, "String")
+}
+
+func (ec *executionContext) _DigestSection_label(ctx context.Context, field graphql.CollectedField, obj *model.DigestSection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DigestSection_label(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Label, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DigestSection_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DigestSection", field, false, false, "String")
+}
+
+func (ec *executionContext) _DigestSection_entries(ctx context.Context, field graphql.CollectedField, obj *model.DigestSection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DigestSection_entries(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Entries, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.DigestEntry) graphql.Marshaler {
+			return ec.marshalNDigestEntry2ᚕᚖcoopdeskᚋgraphᚋmodelᚐDigestEntryᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DigestSection_entries(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "DigestSection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DigestEntry(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _DigestSection_more(ctx context.Context, field graphql.CollectedField, obj *model.DigestSection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DigestSection_more(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.More, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DigestSection_more(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DigestSection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _DigestSource_name(ctx context.Context, field graphql.CollectedField, obj *model.DigestSource) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DigestSource_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DigestSource_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DigestSource", field, false, false, "String")
+}
+
+func (ec *executionContext) _DigestSource_url(ctx context.Context, field graphql.CollectedField, obj *model.DigestSource) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_DigestSource_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.URL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_DigestSource_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("DigestSource", field, false, false, "String")
 }
 
 func (ec *executionContext) _DigestSubscription_id(ctx context.Context, field graphql.CollectedField, obj *ent.DigestSubscription) (ret graphql.Marshaler) {
@@ -21200,6 +22624,94 @@ func (ec *executionContext) fieldContext_Mutation_revokeToken(ctx context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_subscribe(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_subscribe(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().Subscribe(ctx, fc.Args["groups"].([]string), fc.Args["topics"].([]string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.DigestSubscription) graphql.Marshaler {
+			return ec.marshalODigestSubscription2ᚖcoopdeskᚋentᚐDigestSubscription(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_subscribe(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DigestSubscription(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_subscribe_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_unsubscribe(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_unsubscribe(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().Unsubscribe(ctx, fc.Args["groups"].([]string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.DigestSubscription) graphql.Marshaler {
+			return ec.marshalODigestSubscription2ᚖcoopdeskᚋentᚐDigestSubscription(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_unsubscribe(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DigestSubscription(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_unsubscribe_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_addFeed(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -23828,6 +25340,94 @@ func (ec *executionContext) fieldContext_Query_users(ctx context.Context, field 
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_users_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_digest(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_digest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Digest(ctx, fc.Args["group"].(string), fc.Args["date"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Digest) graphql.Marshaler {
+			return ec.marshalODigest2ᚖcoopdeskᚋentᚐDigest(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_digest(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Digest(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_digest_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_previewDigest(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_previewDigest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().PreviewDigest(ctx, fc.Args["group"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.DigestPreview) graphql.Marshaler {
+			return ec.marshalNDigestPreview2ᚖcoopdeskᚋgraphᚋmodelᚐDigestPreview(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_previewDigest(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_DigestPreview(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_previewDigest_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -52147,6 +53747,56 @@ func (ec *executionContext) _Digest(ctx context.Context, sel ast.SelectionSet, o
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Digest_group(ctx, field, obj)
 				})
+		case "sections":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Digest_sections(ctx, field, obj)
+				})
+		case "savedSearches":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Digest_savedSearches(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var digestAuthorityImplementors = []string{"DigestAuthority"}
+
+func (ec *executionContext) _DigestAuthority(ctx context.Context, sel ast.SelectionSet, obj *model.DigestAuthority) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, digestAuthorityImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DigestAuthority")
+		case "id":
+			out.Values[i] = ec._DigestAuthority_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._DigestAuthority_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -52225,6 +53875,334 @@ func (ec *executionContext) _DigestEdge(ctx context.Context, sel ast.SelectionSe
 			}
 		case "cursor":
 			out.Values[i] = ec._DigestEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var digestEntryImplementors = []string{"DigestEntry"}
+
+func (ec *executionContext) _DigestEntry(ctx context.Context, sel ast.SelectionSet, obj *model.DigestEntry) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, digestEntryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DigestEntry")
+		case "articleID":
+			out.Values[i] = ec._DigestEntry_articleID(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "title":
+			out.Values[i] = ec._DigestEntry_title(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "url":
+			out.Values[i] = ec._DigestEntry_url(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "source":
+			out.Values[i] = ec._DigestEntry_source(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "summary":
+			out.Values[i] = ec._DigestEntry_summary(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "publishedAt":
+			out.Values[i] = ec._DigestEntry_publishedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "topic":
+			out.Values[i] = ec._DigestEntry_topic(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "score":
+			out.Values[i] = ec._DigestEntry_score(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "storySize":
+			out.Values[i] = ec._DigestEntry_storySize(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "otherSources":
+			out.Values[i] = ec._DigestEntry_otherSources(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "authorities":
+			out.Values[i] = ec._DigestEntry_authorities(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "partnerships":
+			out.Values[i] = ec._DigestEntry_partnerships(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var digestPartnershipImplementors = []string{"DigestPartnership"}
+
+func (ec *executionContext) _DigestPartnership(ctx context.Context, sel ast.SelectionSet, obj *model.DigestPartnership) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, digestPartnershipImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DigestPartnership")
+		case "id":
+			out.Values[i] = ec._DigestPartnership_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "title":
+			out.Values[i] = ec._DigestPartnership_title(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kind":
+			out.Values[i] = ec._DigestPartnership_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._DigestPartnership_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var digestPreviewImplementors = []string{"DigestPreview"}
+
+func (ec *executionContext) _DigestPreview(ctx context.Context, sel ast.SelectionSet, obj *model.DigestPreview) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, digestPreviewImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DigestPreview")
+		case "date":
+			out.Values[i] = ec._DigestPreview_date(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "since":
+			out.Values[i] = ec._DigestPreview_since(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "until":
+			out.Values[i] = ec._DigestPreview_until(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "articleCount":
+			out.Values[i] = ec._DigestPreview_articleCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sections":
+			out.Values[i] = ec._DigestPreview_sections(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "html":
+			out.Values[i] = ec._DigestPreview_html(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "text":
+			out.Values[i] = ec._DigestPreview_text(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var digestSavedSearchImplementors = []string{"DigestSavedSearch"}
+
+func (ec *executionContext) _DigestSavedSearch(ctx context.Context, sel ast.SelectionSet, obj *model.DigestSavedSearch) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, digestSavedSearchImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DigestSavedSearch")
+		case "name":
+			out.Values[i] = ec._DigestSavedSearch_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "owner":
+			out.Values[i] = ec._DigestSavedSearch_owner(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "entries":
+			out.Values[i] = ec._DigestSavedSearch_entries(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var digestSectionImplementors = []string{"DigestSection"}
+
+func (ec *executionContext) _DigestSection(ctx context.Context, sel ast.SelectionSet, obj *model.DigestSection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, digestSectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DigestSection")
+		case "topic":
+			out.Values[i] = ec._DigestSection_topic(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "label":
+			out.Values[i] = ec._DigestSection_label(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "entries":
+			out.Values[i] = ec._DigestSection_entries(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "more":
+			out.Values[i] = ec._DigestSection_more(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var digestSourceImplementors = []string{"DigestSource"}
+
+func (ec *executionContext) _DigestSource(ctx context.Context, sel ast.SelectionSet, obj *model.DigestSource) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, digestSourceImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("DigestSource")
+		case "name":
+			out.Values[i] = ec._DigestSource_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "url":
+			out.Values[i] = ec._DigestSource_url(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -53885,6 +55863,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "subscribe":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_subscribe(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "unsubscribe":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_unsubscribe(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "addFeed":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_addFeed(ctx, field)
@@ -54542,6 +56534,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_users(ctx, field)
+				})
+		case "digest":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_digest(ctx, field)
+				})
+		case "previewDigest":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_previewDigest(ctx, field)
 				})
 		case "me":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -56367,12 +58371,60 @@ func (ec *executionContext) marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCurso
 	return v
 }
 
+func (ec *executionContext) marshalNDigestAuthority2ᚕᚖcoopdeskᚋgraphᚋmodelᚐDigestAuthorityᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.DigestAuthority) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDigestAuthority2ᚖcoopdeskᚋgraphᚋmodelᚐDigestAuthority(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDigestAuthority2ᚖcoopdeskᚋgraphᚋmodelᚐDigestAuthority(ctx context.Context, sel ast.SelectionSet, v *model.DigestAuthority) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DigestAuthority!")
+		return graphql.Null
+	}
+	return ec._DigestAuthority(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNDigestConnection2ᚖcoopdeskᚋentᚐDigestConnection(ctx context.Context, sel ast.SelectionSet, v *ent.DigestConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "DigestConnection!")
 		return graphql.Null
 	}
 	return ec._DigestConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDigestEntry2ᚕᚖcoopdeskᚋgraphᚋmodelᚐDigestEntryᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.DigestEntry) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDigestEntry2ᚖcoopdeskᚋgraphᚋmodelᚐDigestEntry(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDigestEntry2ᚖcoopdeskᚋgraphᚋmodelᚐDigestEntry(ctx context.Context, sel ast.SelectionSet, v *model.DigestEntry) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DigestEntry!")
+		return graphql.Null
+	}
+	return ec._DigestEntry(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNDigestOrder2ᚖcoopdeskᚋentᚐDigestOrder(ctx context.Context, v any) (*ent.DigestOrder, error) {
@@ -56392,6 +58444,110 @@ func (ec *executionContext) marshalNDigestOrderField2ᚖcoopdeskᚋentᚐDigestO
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) marshalNDigestPartnership2ᚕᚖcoopdeskᚋgraphᚋmodelᚐDigestPartnershipᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.DigestPartnership) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDigestPartnership2ᚖcoopdeskᚋgraphᚋmodelᚐDigestPartnership(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDigestPartnership2ᚖcoopdeskᚋgraphᚋmodelᚐDigestPartnership(ctx context.Context, sel ast.SelectionSet, v *model.DigestPartnership) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DigestPartnership!")
+		return graphql.Null
+	}
+	return ec._DigestPartnership(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDigestPreview2ᚖcoopdeskᚋgraphᚋmodelᚐDigestPreview(ctx context.Context, sel ast.SelectionSet, v *model.DigestPreview) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DigestPreview!")
+		return graphql.Null
+	}
+	return ec._DigestPreview(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDigestSavedSearch2ᚕᚖcoopdeskᚋgraphᚋmodelᚐDigestSavedSearchᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.DigestSavedSearch) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDigestSavedSearch2ᚖcoopdeskᚋgraphᚋmodelᚐDigestSavedSearch(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDigestSavedSearch2ᚖcoopdeskᚋgraphᚋmodelᚐDigestSavedSearch(ctx context.Context, sel ast.SelectionSet, v *model.DigestSavedSearch) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DigestSavedSearch!")
+		return graphql.Null
+	}
+	return ec._DigestSavedSearch(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDigestSection2ᚕᚖcoopdeskᚋgraphᚋmodelᚐDigestSectionᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.DigestSection) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDigestSection2ᚖcoopdeskᚋgraphᚋmodelᚐDigestSection(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDigestSection2ᚖcoopdeskᚋgraphᚋmodelᚐDigestSection(ctx context.Context, sel ast.SelectionSet, v *model.DigestSection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DigestSection!")
+		return graphql.Null
+	}
+	return ec._DigestSection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNDigestSource2ᚕᚖcoopdeskᚋgraphᚋmodelᚐDigestSourceᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.DigestSource) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDigestSource2ᚖcoopdeskᚋgraphᚋmodelᚐDigestSource(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDigestSource2ᚖcoopdeskᚋgraphᚋmodelᚐDigestSource(ctx context.Context, sel ast.SelectionSet, v *model.DigestSource) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "DigestSource!")
+		return graphql.Null
+	}
+	return ec._DigestSource(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNDigestSubscription2ᚖcoopdeskᚋentᚐDigestSubscription(ctx context.Context, sel ast.SelectionSet, v *ent.DigestSubscription) graphql.Marshaler {
@@ -58638,6 +60794,13 @@ func (ec *executionContext) marshalODigestSubscription2ᚕᚖcoopdeskᚋentᚐDi
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalODigestSubscription2ᚖcoopdeskᚋentᚐDigestSubscription(ctx context.Context, sel ast.SelectionSet, v *ent.DigestSubscription) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._DigestSubscription(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalODigestSubscriptionWhereInput2ᚕᚖcoopdeskᚋentᚐDigestSubscriptionWhereInputᚄ(ctx context.Context, v any) ([]*ent.DigestSubscriptionWhereInput, error) {

@@ -25,9 +25,11 @@ type Options struct {
 	Introspection bool
 	// AllowPrivateFeeds: see Resolver.
 	AllowPrivateFeeds bool
-	MaxDepth          int
-	MaxCost           int
-	MaxTokens         int
+	// Location is the time zone of digest dates.
+	Location  *time.Location
+	MaxDepth  int
+	MaxCost   int
+	MaxTokens int
 	// Observe, when set, is told each operation's name, type, outcome and duration (metrics).
 	Observe func(operation, kind string, errors int, d time.Duration)
 }
@@ -35,7 +37,7 @@ type Options struct {
 // NewHandler builds the GraphQL-over-HTTP handler (POST and GET) on client.
 func NewHandler(client *ent.Client, opt Options) *handler.Server {
 	schema := NewExecutableSchema(Config{
-		Resolvers: &Resolver{Client: client, AllowPrivateFeeds: opt.AllowPrivateFeeds},
+		Resolvers: &Resolver{Client: client, AllowPrivateFeeds: opt.AllowPrivateFeeds, Location: opt.Location},
 		Directives: DirectiveRoot{
 			HasRole:      hasRole,
 			PersonalData: personalData,

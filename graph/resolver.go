@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
+	"time"
 
 	"coopdesk/worker/fetch"
 
@@ -17,6 +18,8 @@ type Resolver struct {
 	// AllowPrivateFeeds lets addFeed accept loopback and private addresses
 	// (COOPDESK_FETCH_ALLOW_PRIVATE).
 	AllowPrivateFeeds bool
+	// Location is the time zone of digest dates (COOPDESK_TZ).
+	Location *time.Location
 }
 
 // client returns the transaction of the current mutation (see entgql.Transactioner) or the

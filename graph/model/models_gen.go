@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"time"
 )
 
 // A feed to add to the veille.
@@ -26,6 +27,69 @@ type CreatedToken struct {
 	// The bearer token to send as `Authorization: Bearer <token>`.
 	Token    string        `json:"token"`
 	APIToken *ent.APIToken `json:"apiToken"`
+}
+
+// A local authority mentioned by a digest entry.
+type DigestAuthority struct {
+	ID   int    `json:"id"`
+	Name string `json:"name"`
+}
+
+// One story of a digest: its best article, and the other outlets that carried it.
+type DigestEntry struct {
+	ArticleID    int                  `json:"articleID"`
+	Title        string               `json:"title"`
+	URL          string               `json:"url"`
+	Source       string               `json:"source"`
+	Summary      *string              `json:"summary,omitempty"`
+	PublishedAt  time.Time            `json:"publishedAt"`
+	Topic        string               `json:"topic"`
+	Score        float64              `json:"score"`
+	StorySize    int                  `json:"storySize"`
+	OtherSources []*DigestSource      `json:"otherSources"`
+	Authorities  []*DigestAuthority   `json:"authorities"`
+	Partnerships []*DigestPartnership `json:"partnerships"`
+}
+
+// A partnership concerned by a digest entry.
+type DigestPartnership struct {
+	ID     int    `json:"id"`
+	Title  string `json:"title"`
+	Kind   string `json:"kind"`
+	Status string `json:"status"`
+}
+
+// What a group's next digest would hold so far (nothing is stored).
+type DigestPreview struct {
+	Date         string           `json:"date"`
+	Since        time.Time        `json:"since"`
+	Until        time.Time        `json:"until"`
+	ArticleCount int              `json:"articleCount"`
+	Sections     []*DigestSection `json:"sections"`
+	HTML         string           `json:"html"`
+	Text         string           `json:"text"`
+}
+
+// A subscriber's saved search and the digest's articles it matched.
+type DigestSavedSearch struct {
+	Name    string         `json:"name"`
+	Owner   string         `json:"owner"`
+	Entries []*DigestEntry `json:"entries"`
+}
+
+// The stories of one topic in a digest.
+type DigestSection struct {
+	Topic   string         `json:"topic"`
+	Label   string         `json:"label"`
+	Entries []*DigestEntry `json:"entries"`
+	// Stories of this topic left out by the per-topic cap.
+	More int `json:"more"`
+}
+
+// Another outlet that carried the same story.
+type DigestSource struct {
+	Name string `json:"name"`
+	URL  string `json:"url"`
 }
 
 // A French authority that belongs to a country group, and why.

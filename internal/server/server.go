@@ -32,6 +32,7 @@ func New(db *database.DB, cfg *config.Config) *Server {
 	gql := graph.NewHandler(db.Client, graph.Options{
 		Introspection:     cfg.Introspection,
 		AllowPrivateFeeds: cfg.FetchAllowPrivate,
+		Location:          cfg.TZ,
 		MaxDepth:          cfg.QueryDepthLimit,
 		MaxCost:           cfg.QueryCostLimit,
 		MaxTokens:         cfg.QueryTokenLimit,
