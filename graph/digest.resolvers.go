@@ -9,10 +9,9 @@ import (
 	"context"
 	"coopdesk/ent"
 	"coopdesk/graph/model"
-	"errors"
-
 	"coopdesk/internal/auth"
 	"coopdesk/worker/digest"
+	"errors"
 )
 
 // Sections is the resolver for the sections field.

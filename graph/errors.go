@@ -13,6 +13,7 @@ import (
 	"coopdesk/internal/deletion"
 	"coopdesk/internal/dossier"
 	"coopdesk/internal/meeting"
+	"coopdesk/internal/search"
 	"coopdesk/internal/training"
 	"coopdesk/worker"
 	"coopdesk/worker/digest"
@@ -123,6 +124,16 @@ func presentDomain(err error) *gqlerror.Error {
 		return coded(CodeConflict, err.Error())
 	case errors.Is(err, digest.ErrUnknownGroup), errors.Is(err, digest.ErrBadDate), errors.Is(err, digest.ErrUnknownTopic), errors.Is(err, digest.ErrNoEmail):
 		return coded(CodeBadInput, err.Error())
+	case errors.Is(err, search.ErrQueryTooLong), errors.Is(err, search.ErrTooManyTerms), errors.Is(err, search.ErrNoWords),
+		errors.Is(err, search.ErrOnlyStopWords), errors.Is(err, search.ErrOnlyExcluded), errors.Is(err, search.ErrInvalidFirst),
+		errors.Is(err, search.ErrInvalidCursor), errors.Is(err, search.ErrInvalidFilter), errors.Is(err, search.ErrSavedSearchName):
+		return coded(CodeBadInput, err.Error())
+	case errors.Is(err, search.ErrSavedSearchTaken):
+		return coded(CodeConflict, "already exists: "+err.Error())
+	case errors.Is(err, search.ErrSavedSearchNotFound):
+		return coded(CodeNotFound, err.Error())
+	case errors.Is(err, search.ErrNotSignedIn):
+		return coded(CodeUnauthenticated, err.Error())
 	case errors.Is(err, dossier.ErrConcurrentChange):
 		return coded(CodeConflict, err.Error())
 	case errors.Is(err, auth.ErrInvalidToken):

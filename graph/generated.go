@@ -46,6 +46,7 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
 	CountryGroup() CountryGroupResolver
+	Dashboard() DashboardResolver
 	Digest() DigestResolver
 	Meeting() MeetingResolver
 	Mutation() MutationResolver
@@ -178,6 +179,18 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	ArticleSearchConnection struct {
+		Edges    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	ArticleSearchEdge struct {
+		Cursor  func(childComplexity int) int
+		Node    func(childComplexity int) int
+		Score   func(childComplexity int) int
+		Snippet func(childComplexity int) int
+	}
+
 	ArticleSource struct {
 		Article   func(childComplexity int) int
 		ArticleID func(childComplexity int) int
@@ -210,6 +223,17 @@ type ComplexityRoot struct {
 		Removed   func(childComplexity int) int
 		Score     func(childComplexity int) int
 		Topic     func(childComplexity int) int
+	}
+
+	AuthorityMentionCount struct {
+		Articles  func(childComplexity int) int
+		Authority func(childComplexity int) int
+	}
+
+	CallStatusCount struct {
+		Call   func(childComplexity int) int
+		Count  func(childComplexity int) int
+		Status func(childComplexity int) int
 	}
 
 	ChangeLogEntry struct {
@@ -266,6 +290,12 @@ type ComplexityRoot struct {
 	ContactEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	CountItem struct {
+		Count func(childComplexity int) int
+		Key   func(childComplexity int) int
+		Label func(childComplexity int) int
 	}
 
 	Country struct {
@@ -326,6 +356,20 @@ type ComplexityRoot struct {
 	CreatedToken struct {
 		APIToken func(childComplexity int) int
 		Token    func(childComplexity int) int
+	}
+
+	Dashboard struct {
+		ArticlesPerGroupPerDay  func(childComplexity int, from time.Time, to time.Time) int
+		DossiersByCall          func(childComplexity int) int
+		DossiersByCallAndStatus func(childComplexity int) int
+		DossiersByStatus        func(childComplexity int) int
+		FeedHealth              func(childComplexity int, first *int) int
+		OverdueMilestones       func(childComplexity int, first *int) int
+		PartnershipsByCountry   func(childComplexity int) int
+		PartnershipsByGroup     func(childComplexity int) int
+		PartnershipsByStatus    func(childComplexity int) int
+		PartnershipsByTheme     func(childComplexity int) int
+		TopMentionedAuthorities func(childComplexity int, from time.Time, to time.Time, first *int) int
 	}
 
 	Digest struct {
@@ -524,6 +568,20 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	FeedHealth struct {
+		Disabled     func(childComplexity int) int
+		Failing      func(childComplexity int) int
+		FailingFeeds func(childComplexity int) int
+		Ok           func(childComplexity int) int
+		Pending      func(childComplexity int) int
+	}
+
+	GroupDayCount struct {
+		Count func(childComplexity int) int
+		Day   func(childComplexity int) int
+		Group func(childComplexity int) int
+	}
+
 	GroupMember struct {
 		Authority        func(childComplexity int) int
 		Manual           func(childComplexity int) int
@@ -642,6 +700,7 @@ type ComplexityRoot struct {
 		CreateMilestone            func(childComplexity int, input ent.CreateMilestoneInput) int
 		CreateOrganization         func(childComplexity int, input ent.CreateOrganizationInput) int
 		CreatePartnership          func(childComplexity int, input ent.CreatePartnershipInput) int
+		CreateSavedSearch          func(childComplexity int, name string, query string, filter *model.ArticleSearchFilter) int
 		CreateTheme                func(childComplexity int, input ent.CreateThemeInput) int
 		CreateToken                func(childComplexity int, userID int, name string) int
 		CreateTraining             func(childComplexity int, input ent.CreateTrainingInput) int
@@ -652,6 +711,7 @@ type ComplexityRoot struct {
 		DeleteLocalAuthority       func(childComplexity int, id int) int
 		DeleteMilestone            func(childComplexity int, id int) int
 		DeletePartnership          func(childComplexity int, id int) int
+		DeleteSavedSearch          func(childComplexity int, id int) int
 		DeleteTrainingRegistration func(childComplexity int, id int) int
 		RefreshFeed                func(childComplexity int, id int) int
 		ReorderAgendaItems         func(childComplexity int, meetingID int, itemIDs []int) int
@@ -751,6 +811,7 @@ type ComplexityRoot struct {
 		Contacts          func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ContactOrder, where *ent.ContactWhereInput) int
 		Countries         func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.CountryOrder, where *ent.CountryWhereInput) int
 		CountryGroups     func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.CountryGroupOrder, where *ent.CountryGroupWhereInput) int
+		Dashboard         func(childComplexity int) int
 		Digest            func(childComplexity int, group string, date string) int
 		Digests           func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.DigestOrder, where *ent.DigestWhereInput) int
 		Dossiers          func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.DossierOrder, where *ent.DossierWhereInput) int
@@ -764,6 +825,9 @@ type ComplexityRoot struct {
 		OverdueMilestones func(childComplexity int, first *int) int
 		Partnerships      func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.PartnershipOrder, where *ent.PartnershipWhereInput) int
 		PreviewDigest     func(childComplexity int, group string) int
+		RunSavedSearch    func(childComplexity int, id int, first *int, after *entgql.Cursor[int]) int
+		SavedSearches     func(childComplexity int) int
+		SearchArticles    func(childComplexity int, query string, filter *model.ArticleSearchFilter, first *int, after *entgql.Cursor[int]) int
 		Themes            func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ThemeOrder, where *ent.ThemeWhereInput) int
 		Trainings         func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.TrainingOrder, where *ent.TrainingWhereInput) int
 		Users             func(childComplexity int, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.UserOrder, where *ent.UserWhereInput) int
@@ -904,6 +968,19 @@ type CountryGroupResolver interface {
 	MemberAuthorities(ctx context.Context, obj *ent.CountryGroup) ([]*model.GroupMember, error)
 	Desks(ctx context.Context, obj *ent.CountryGroup) ([]*ent.Organization, error)
 }
+type DashboardResolver interface {
+	DossiersByStatus(ctx context.Context, obj *model.Dashboard) ([]*model.CountItem, error)
+	DossiersByCall(ctx context.Context, obj *model.Dashboard) ([]*model.CountItem, error)
+	DossiersByCallAndStatus(ctx context.Context, obj *model.Dashboard) ([]*model.CallStatusCount, error)
+	OverdueMilestones(ctx context.Context, obj *model.Dashboard, first *int) ([]*ent.Milestone, error)
+	PartnershipsByStatus(ctx context.Context, obj *model.Dashboard) ([]*model.CountItem, error)
+	PartnershipsByCountry(ctx context.Context, obj *model.Dashboard) ([]*model.CountItem, error)
+	PartnershipsByGroup(ctx context.Context, obj *model.Dashboard) ([]*model.CountItem, error)
+	PartnershipsByTheme(ctx context.Context, obj *model.Dashboard) ([]*model.CountItem, error)
+	ArticlesPerGroupPerDay(ctx context.Context, obj *model.Dashboard, from time.Time, to time.Time) ([]*model.GroupDayCount, error)
+	TopMentionedAuthorities(ctx context.Context, obj *model.Dashboard, from time.Time, to time.Time, first *int) ([]*model.AuthorityMentionCount, error)
+	FeedHealth(ctx context.Context, obj *model.Dashboard, first *int) (*model.FeedHealth, error)
+}
 type DigestResolver interface {
 	Sections(ctx context.Context, obj *ent.Digest) ([]*model.DigestSection, error)
 	SavedSearches(ctx context.Context, obj *ent.Digest) ([]*model.DigestSavedSearch, error)
@@ -945,6 +1022,8 @@ type MutationResolver interface {
 	RevokeToken(ctx context.Context, id int) (*ent.APIToken, error)
 	Subscribe(ctx context.Context, groups []string, topics []string) (*ent.DigestSubscription, error)
 	Unsubscribe(ctx context.Context, groups []string) (*ent.DigestSubscription, error)
+	CreateSavedSearch(ctx context.Context, name string, query string, filter *model.ArticleSearchFilter) (*ent.SavedSearch, error)
+	DeleteSavedSearch(ctx context.Context, id int) (int, error)
 	AddFeed(ctx context.Context, input model.AddFeedInput) (*ent.Feed, error)
 	UpdateFeed(ctx context.Context, id int, input model.UpdateFeedChanges) (*ent.Feed, error)
 	RefreshFeed(ctx context.Context, id int) (*ent.Feed, error)
@@ -978,6 +1057,10 @@ type QueryResolver interface {
 	Digest(ctx context.Context, group string, date string) (*ent.Digest, error)
 	PreviewDigest(ctx context.Context, group string) (*model.DigestPreview, error)
 	Me(ctx context.Context) (*ent.User, error)
+	SearchArticles(ctx context.Context, query string, filter *model.ArticleSearchFilter, first *int, after *entgql.Cursor[int]) (*model.ArticleSearchConnection, error)
+	SavedSearches(ctx context.Context) ([]*ent.SavedSearch, error)
+	RunSavedSearch(ctx context.Context, id int, first *int, after *entgql.Cursor[int]) (*model.ArticleSearchConnection, error)
+	Dashboard(ctx context.Context) (*model.Dashboard, error)
 	OverdueMilestones(ctx context.Context, first *int) ([]*ent.Milestone, error)
 }
 
@@ -1503,6 +1586,44 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ArticleMentionEdge.Node(childComplexity), true
 
+	case "ArticleSearchConnection.edges":
+		if e.ComplexityRoot.ArticleSearchConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ArticleSearchConnection.Edges(childComplexity), true
+	case "ArticleSearchConnection.pageInfo":
+		if e.ComplexityRoot.ArticleSearchConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ArticleSearchConnection.PageInfo(childComplexity), true
+
+	case "ArticleSearchEdge.cursor":
+		if e.ComplexityRoot.ArticleSearchEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ArticleSearchEdge.Cursor(childComplexity), true
+	case "ArticleSearchEdge.node":
+		if e.ComplexityRoot.ArticleSearchEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ArticleSearchEdge.Node(childComplexity), true
+	case "ArticleSearchEdge.score":
+		if e.ComplexityRoot.ArticleSearchEdge.Score == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ArticleSearchEdge.Score(childComplexity), true
+	case "ArticleSearchEdge.snippet":
+		if e.ComplexityRoot.ArticleSearchEdge.Snippet == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ArticleSearchEdge.Snippet(childComplexity), true
+
 	case "ArticleSource.article":
 		if e.ComplexityRoot.ArticleSource.Article == nil {
 			break
@@ -1638,6 +1759,38 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ArticleTopic.Topic(childComplexity), true
+
+	case "AuthorityMentionCount.articles":
+		if e.ComplexityRoot.AuthorityMentionCount.Articles == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuthorityMentionCount.Articles(childComplexity), true
+	case "AuthorityMentionCount.authority":
+		if e.ComplexityRoot.AuthorityMentionCount.Authority == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuthorityMentionCount.Authority(childComplexity), true
+
+	case "CallStatusCount.call":
+		if e.ComplexityRoot.CallStatusCount.Call == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CallStatusCount.Call(childComplexity), true
+	case "CallStatusCount.count":
+		if e.ComplexityRoot.CallStatusCount.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CallStatusCount.Count(childComplexity), true
+	case "CallStatusCount.status":
+		if e.ComplexityRoot.CallStatusCount.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CallStatusCount.Status(childComplexity), true
 
 	case "ChangeLogEntry.action":
 		if e.ComplexityRoot.ChangeLogEntry.Action == nil {
@@ -1872,6 +2025,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ContactEdge.Node(childComplexity), true
+
+	case "CountItem.count":
+		if e.ComplexityRoot.CountItem.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CountItem.Count(childComplexity), true
+	case "CountItem.key":
+		if e.ComplexityRoot.CountItem.Key == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CountItem.Key(childComplexity), true
+	case "CountItem.label":
+		if e.ComplexityRoot.CountItem.Label == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CountItem.Label(childComplexity), true
 
 	case "Country.authorities":
 		if e.ComplexityRoot.Country.Authorities == nil {
@@ -2143,6 +2315,93 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CreatedToken.Token(childComplexity), true
+
+	case "Dashboard.articlesPerGroupPerDay":
+		if e.ComplexityRoot.Dashboard.ArticlesPerGroupPerDay == nil {
+			break
+		}
+
+		args, err := ec.field_Dashboard_articlesPerGroupPerDay_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Dashboard.ArticlesPerGroupPerDay(childComplexity, args["from"].(time.Time), args["to"].(time.Time)), true
+	case "Dashboard.dossiersByCall":
+		if e.ComplexityRoot.Dashboard.DossiersByCall == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dashboard.DossiersByCall(childComplexity), true
+	case "Dashboard.dossiersByCallAndStatus":
+		if e.ComplexityRoot.Dashboard.DossiersByCallAndStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dashboard.DossiersByCallAndStatus(childComplexity), true
+	case "Dashboard.dossiersByStatus":
+		if e.ComplexityRoot.Dashboard.DossiersByStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dashboard.DossiersByStatus(childComplexity), true
+	case "Dashboard.feedHealth":
+		if e.ComplexityRoot.Dashboard.FeedHealth == nil {
+			break
+		}
+
+		args, err := ec.field_Dashboard_feedHealth_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Dashboard.FeedHealth(childComplexity, args["first"].(*int)), true
+	case "Dashboard.overdueMilestones":
+		if e.ComplexityRoot.Dashboard.OverdueMilestones == nil {
+			break
+		}
+
+		args, err := ec.field_Dashboard_overdueMilestones_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Dashboard.OverdueMilestones(childComplexity, args["first"].(*int)), true
+	case "Dashboard.partnershipsByCountry":
+		if e.ComplexityRoot.Dashboard.PartnershipsByCountry == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dashboard.PartnershipsByCountry(childComplexity), true
+	case "Dashboard.partnershipsByGroup":
+		if e.ComplexityRoot.Dashboard.PartnershipsByGroup == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dashboard.PartnershipsByGroup(childComplexity), true
+	case "Dashboard.partnershipsByStatus":
+		if e.ComplexityRoot.Dashboard.PartnershipsByStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dashboard.PartnershipsByStatus(childComplexity), true
+	case "Dashboard.partnershipsByTheme":
+		if e.ComplexityRoot.Dashboard.PartnershipsByTheme == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Dashboard.PartnershipsByTheme(childComplexity), true
+	case "Dashboard.topMentionedAuthorities":
+		if e.ComplexityRoot.Dashboard.TopMentionedAuthorities == nil {
+			break
+		}
+
+		args, err := ec.field_Dashboard_topMentionedAuthorities_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Dashboard.TopMentionedAuthorities(childComplexity, args["from"].(time.Time), args["to"].(time.Time), args["first"].(*int)), true
 
 	case "Digest.builtAt":
 		if e.ComplexityRoot.Digest.BuiltAt == nil {
@@ -3000,6 +3259,56 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.FeedEdge.Node(childComplexity), true
 
+	case "FeedHealth.disabled":
+		if e.ComplexityRoot.FeedHealth.Disabled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FeedHealth.Disabled(childComplexity), true
+	case "FeedHealth.failing":
+		if e.ComplexityRoot.FeedHealth.Failing == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FeedHealth.Failing(childComplexity), true
+	case "FeedHealth.failingFeeds":
+		if e.ComplexityRoot.FeedHealth.FailingFeeds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FeedHealth.FailingFeeds(childComplexity), true
+	case "FeedHealth.ok":
+		if e.ComplexityRoot.FeedHealth.Ok == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FeedHealth.Ok(childComplexity), true
+	case "FeedHealth.pending":
+		if e.ComplexityRoot.FeedHealth.Pending == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FeedHealth.Pending(childComplexity), true
+
+	case "GroupDayCount.count":
+		if e.ComplexityRoot.GroupDayCount.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GroupDayCount.Count(childComplexity), true
+	case "GroupDayCount.day":
+		if e.ComplexityRoot.GroupDayCount.Day == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GroupDayCount.Day(childComplexity), true
+	case "GroupDayCount.group":
+		if e.ComplexityRoot.GroupDayCount.Group == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GroupDayCount.Group(childComplexity), true
+
 	case "GroupMember.authority":
 		if e.ComplexityRoot.GroupMember.Authority == nil {
 			break
@@ -3647,6 +3956,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreatePartnership(childComplexity, args["input"].(ent.CreatePartnershipInput)), true
+	case "Mutation.createSavedSearch":
+		if e.ComplexityRoot.Mutation.CreateSavedSearch == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createSavedSearch_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateSavedSearch(childComplexity, args["name"].(string), args["query"].(string), args["filter"].(*model.ArticleSearchFilter)), true
 	case "Mutation.createTheme":
 		if e.ComplexityRoot.Mutation.CreateTheme == nil {
 			break
@@ -3757,6 +4077,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeletePartnership(childComplexity, args["id"].(int)), true
+	case "Mutation.deleteSavedSearch":
+		if e.ComplexityRoot.Mutation.DeleteSavedSearch == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteSavedSearch_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteSavedSearch(childComplexity, args["id"].(int)), true
 	case "Mutation.deleteTrainingRegistration":
 		if e.ComplexityRoot.Mutation.DeleteTrainingRegistration == nil {
 			break
@@ -4395,6 +4726,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.CountryGroups(childComplexity, args["after"].(*entgql.Cursor[int]), args["first"].(*int), args["before"].(*entgql.Cursor[int]), args["last"].(*int), args["orderBy"].([]*ent.CountryGroupOrder), args["where"].(*ent.CountryGroupWhereInput)), true
+	case "Query.dashboard":
+		if e.ComplexityRoot.Query.Dashboard == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Dashboard(childComplexity), true
 	case "Query.digest":
 		if e.ComplexityRoot.Query.Digest == nil {
 			break
@@ -4534,6 +4871,34 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.PreviewDigest(childComplexity, args["group"].(string)), true
+	case "Query.runSavedSearch":
+		if e.ComplexityRoot.Query.RunSavedSearch == nil {
+			break
+		}
+
+		args, err := ec.field_Query_runSavedSearch_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.RunSavedSearch(childComplexity, args["id"].(int), args["first"].(*int), args["after"].(*entgql.Cursor[int])), true
+	case "Query.savedSearches":
+		if e.ComplexityRoot.Query.SavedSearches == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.SavedSearches(childComplexity), true
+	case "Query.searchArticles":
+		if e.ComplexityRoot.Query.SearchArticles == nil {
+			break
+		}
+
+		args, err := ec.field_Query_searchArticles_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.SearchArticles(childComplexity, args["query"].(string), args["filter"].(*model.ArticleSearchFilter), args["first"].(*int), args["after"].(*entgql.Cursor[int])), true
 	case "Query.themes":
 		if e.ComplexityRoot.Query.Themes == nil {
 			break
@@ -5091,6 +5456,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ArticleMentionOrder", ec.unmarshalInputArticleMentionOrder),
 			graphql.NewInputUnmarshaler("ArticleMentionWhereInput", ec.unmarshalInputArticleMentionWhereInput),
 			graphql.NewInputUnmarshaler("ArticleOrder", ec.unmarshalInputArticleOrder),
+			graphql.NewInputUnmarshaler("ArticleSearchFilter", ec.unmarshalInputArticleSearchFilter),
 			graphql.NewInputUnmarshaler("ArticleSourceOrder", ec.unmarshalInputArticleSourceOrder),
 			graphql.NewInputUnmarshaler("ArticleSourceWhereInput", ec.unmarshalInputArticleSourceWhereInput),
 			graphql.NewInputUnmarshaler("ArticleTopicOrder", ec.unmarshalInputArticleTopicOrder),
@@ -5241,7 +5607,7 @@ func newExecutionContext(
 	}
 }
 
-//go:embed "digest.graphql" "ent.graphql" "schema.graphql" "veille.graphql" "workflows.graphql"
+//go:embed "digest.graphql" "ent.graphql" "schema.graphql" "search.graphql" "veille.graphql" "workflows.graphql"
 var sourcesFS embed.FS
 
 func sourceData(filename string) string {
@@ -5256,6 +5622,7 @@ var sources = []*ast.Source{
 	{Name: "digest.graphql", Input: sourceData("digest.graphql"), BuiltIn: false},
 	{Name: "ent.graphql", Input: sourceData("ent.graphql"), BuiltIn: false},
 	{Name: "schema.graphql", Input: sourceData("schema.graphql"), BuiltIn: false},
+	{Name: "search.graphql", Input: sourceData("search.graphql"), BuiltIn: false},
 	{Name: "veille.graphql", Input: sourceData("veille.graphql"), BuiltIn: false},
 	{Name: "workflows.graphql", Input: sourceData("workflows.graphql"), BuiltIn: false},
 }
@@ -5505,6 +5872,30 @@ func (ec *executionContext) childFields_ArticleMentionEdge(ctx context.Context, 
 	return nil, fmt.Errorf("no field named %q was found under type ArticleMentionEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_ArticleSearchConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ArticleSearchConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ArticleSearchConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ArticleSearchConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ArticleSearchEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_ArticleSearchEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_ArticleSearchEdge_cursor(ctx, field)
+	case "score":
+		return ec.fieldContext_ArticleSearchEdge_score(ctx, field)
+	case "snippet":
+		return ec.fieldContext_ArticleSearchEdge_snippet(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ArticleSearchEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_ArticleSource(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -5571,6 +5962,28 @@ func (ec *executionContext) childFields_ArticleTopic(ctx context.Context, field 
 		return ec.fieldContext_ArticleTopic_article(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ArticleTopic", field.Name)
+}
+
+func (ec *executionContext) childFields_AuthorityMentionCount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "authority":
+		return ec.fieldContext_AuthorityMentionCount_authority(ctx, field)
+	case "articles":
+		return ec.fieldContext_AuthorityMentionCount_articles(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AuthorityMentionCount", field.Name)
+}
+
+func (ec *executionContext) childFields_CallStatusCount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "call":
+		return ec.fieldContext_CallStatusCount_call(ctx, field)
+	case "status":
+		return ec.fieldContext_CallStatusCount_status(ctx, field)
+	case "count":
+		return ec.fieldContext_CallStatusCount_count(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CallStatusCount", field.Name)
 }
 
 func (ec *executionContext) childFields_ChangeLogEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5683,6 +6096,18 @@ func (ec *executionContext) childFields_ContactEdge(ctx context.Context, field g
 		return ec.fieldContext_ContactEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ContactEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_CountItem(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "key":
+		return ec.fieldContext_CountItem_key(ctx, field)
+	case "label":
+		return ec.fieldContext_CountItem_label(ctx, field)
+	case "count":
+		return ec.fieldContext_CountItem_count(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CountItem", field.Name)
 }
 
 func (ec *executionContext) childFields_Country(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5803,6 +6228,34 @@ func (ec *executionContext) childFields_CreatedToken(ctx context.Context, field 
 		return ec.fieldContext_CreatedToken_apiToken(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CreatedToken", field.Name)
+}
+
+func (ec *executionContext) childFields_Dashboard(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "dossiersByStatus":
+		return ec.fieldContext_Dashboard_dossiersByStatus(ctx, field)
+	case "dossiersByCall":
+		return ec.fieldContext_Dashboard_dossiersByCall(ctx, field)
+	case "dossiersByCallAndStatus":
+		return ec.fieldContext_Dashboard_dossiersByCallAndStatus(ctx, field)
+	case "overdueMilestones":
+		return ec.fieldContext_Dashboard_overdueMilestones(ctx, field)
+	case "partnershipsByStatus":
+		return ec.fieldContext_Dashboard_partnershipsByStatus(ctx, field)
+	case "partnershipsByCountry":
+		return ec.fieldContext_Dashboard_partnershipsByCountry(ctx, field)
+	case "partnershipsByGroup":
+		return ec.fieldContext_Dashboard_partnershipsByGroup(ctx, field)
+	case "partnershipsByTheme":
+		return ec.fieldContext_Dashboard_partnershipsByTheme(ctx, field)
+	case "articlesPerGroupPerDay":
+		return ec.fieldContext_Dashboard_articlesPerGroupPerDay(ctx, field)
+	case "topMentionedAuthorities":
+		return ec.fieldContext_Dashboard_topMentionedAuthorities(ctx, field)
+	case "feedHealth":
+		return ec.fieldContext_Dashboard_feedHealth(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Dashboard", field.Name)
 }
 
 func (ec *executionContext) childFields_Digest(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6195,6 +6648,34 @@ func (ec *executionContext) childFields_FeedEdge(ctx context.Context, field grap
 		return ec.fieldContext_FeedEdge_cursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type FeedEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_FeedHealth(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "ok":
+		return ec.fieldContext_FeedHealth_ok(ctx, field)
+	case "pending":
+		return ec.fieldContext_FeedHealth_pending(ctx, field)
+	case "failing":
+		return ec.fieldContext_FeedHealth_failing(ctx, field)
+	case "disabled":
+		return ec.fieldContext_FeedHealth_disabled(ctx, field)
+	case "failingFeeds":
+		return ec.fieldContext_FeedHealth_failingFeeds(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FeedHealth", field.Name)
+}
+
+func (ec *executionContext) childFields_GroupDayCount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "day":
+		return ec.fieldContext_GroupDayCount_day(ctx, field)
+	case "group":
+		return ec.fieldContext_GroupDayCount_group(ctx, field)
+	case "count":
+		return ec.fieldContext_GroupDayCount_count(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type GroupDayCount", field.Name)
 }
 
 func (ec *executionContext) childFields_GroupMember(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7293,6 +7774,86 @@ func (ec *executionContext) field_Country_organizations_args(ctx context.Context
 	return args, nil
 }
 
+func (ec *executionContext) field_Dashboard_articlesPerGroupPerDay_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Dashboard_feedHealth_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Dashboard_overdueMilestones_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Dashboard_topMentionedAuthorities_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Dossier_events_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -8311,6 +8872,36 @@ func (ec *executionContext) field_Mutation_createPartnership_args(ctx context.Co
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_createSavedSearch_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "name",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["name"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "query",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["query"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.ArticleSearchFilter, error) {
+			return ec.unmarshalOArticleSearchFilter2ᚖcoopdeskᚋgraphᚋmodelᚐArticleSearchFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createTheme_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -8446,6 +9037,20 @@ func (ec *executionContext) field_Mutation_deleteMilestone_args(ctx context.Cont
 }
 
 func (ec *executionContext) field_Mutation_deletePartnership_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deleteSavedSearch_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
@@ -10142,6 +10747,74 @@ func (ec *executionContext) field_Query_previewDigest_args(ctx context.Context, 
 		return nil, err
 	}
 	args["group"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_runSavedSearch_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_searchArticles_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "query",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["query"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*model.ArticleSearchFilter, error) {
+			return ec.unmarshalOArticleSearchFilter2ᚖcoopdeskᚋgraphᚋmodelᚐArticleSearchFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*entgql.Cursor[int], error) {
+			return ec.unmarshalOCursor2ᚖentgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg3
 	return args, nil
 }
 
@@ -12701,6 +13374,171 @@ func (ec *executionContext) fieldContext_ArticleMentionEdge_cursor(_ context.Con
 	return graphql.NewScalarFieldContext("ArticleMentionEdge", field, false, false, "Cursor")
 }
 
+func (ec *executionContext) _ArticleSearchConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.ArticleSearchConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ArticleSearchConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ArticleSearchEdge) graphql.Marshaler {
+			return ec.marshalNArticleSearchEdge2ᚕᚖcoopdeskᚋgraphᚋmodelᚐArticleSearchEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ArticleSearchConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ArticleSearchConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ArticleSearchEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ArticleSearchConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.ArticleSearchConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ArticleSearchConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *entgql.PageInfo[int]) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖentgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ArticleSearchConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ArticleSearchConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ArticleSearchEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.ArticleSearchEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ArticleSearchEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Article) graphql.Marshaler {
+			return ec.marshalNArticle2ᚖcoopdeskᚋentᚐArticle(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ArticleSearchEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ArticleSearchEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Article(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ArticleSearchEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.ArticleSearchEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ArticleSearchEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
+			return ec.marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ArticleSearchEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ArticleSearchEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _ArticleSearchEdge_score(ctx context.Context, field graphql.CollectedField, obj *model.ArticleSearchEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ArticleSearchEdge_score(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Score, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ArticleSearchEdge_score(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ArticleSearchEdge", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ArticleSearchEdge_snippet(ctx context.Context, field graphql.CollectedField, obj *model.ArticleSearchEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ArticleSearchEdge_snippet(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Snippet, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ArticleSearchEdge_snippet(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ArticleSearchEdge", field, false, false, "String")
+}
+
 func (ec *executionContext) _ArticleSource_id(ctx context.Context, field graphql.CollectedField, obj *ent.ArticleSource) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -13259,6 +14097,130 @@ func (ec *executionContext) fieldContext_ArticleTopic_article(_ context.Context,
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _AuthorityMentionCount_authority(ctx context.Context, field graphql.CollectedField, obj *model.AuthorityMentionCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuthorityMentionCount_authority(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Authority, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.LocalAuthority) graphql.Marshaler {
+			return ec.marshalNLocalAuthority2ᚖcoopdeskᚋentᚐLocalAuthority(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuthorityMentionCount_authority(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AuthorityMentionCount",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LocalAuthority(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AuthorityMentionCount_articles(ctx context.Context, field graphql.CollectedField, obj *model.AuthorityMentionCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuthorityMentionCount_articles(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Articles, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AuthorityMentionCount_articles(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AuthorityMentionCount", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CallStatusCount_call(ctx context.Context, field graphql.CollectedField, obj *model.CallStatusCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CallStatusCount_call(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Call, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CallStatusCount_call(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CallStatusCount", field, false, false, "String")
+}
+
+func (ec *executionContext) _CallStatusCount_status(ctx context.Context, field graphql.CollectedField, obj *model.CallStatusCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CallStatusCount_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CallStatusCount_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CallStatusCount", field, false, false, "String")
+}
+
+func (ec *executionContext) _CallStatusCount_count(ctx context.Context, field graphql.CollectedField, obj *model.CallStatusCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CallStatusCount_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CallStatusCount_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CallStatusCount", field, false, false, "Int")
 }
 
 func (ec *executionContext) _ChangeLogEntry_id(ctx context.Context, field graphql.CollectedField, obj *ent.ChangeLogEntry) (ret graphql.Marshaler) {
@@ -14303,6 +15265,75 @@ func (ec *executionContext) _ContactEdge_cursor(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_ContactEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ContactEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _CountItem_key(ctx context.Context, field graphql.CollectedField, obj *model.CountItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CountItem_key(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Key, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CountItem_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CountItem", field, false, false, "String")
+}
+
+func (ec *executionContext) _CountItem_label(ctx context.Context, field graphql.CollectedField, obj *model.CountItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CountItem_label(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Label, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CountItem_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CountItem", field, false, false, "String")
+}
+
+func (ec *executionContext) _CountItem_count(ctx context.Context, field graphql.CollectedField, obj *model.CountItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CountItem_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CountItem_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CountItem", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Country_id(ctx context.Context, field graphql.CollectedField, obj *ent.Country) (ret graphql.Marshaler) {
@@ -15450,6 +16481,406 @@ func (ec *executionContext) fieldContext_CreatedToken_apiToken(_ context.Context
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_APIToken(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Dashboard_dossiersByStatus(ctx context.Context, field graphql.CollectedField, obj *model.Dashboard) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dashboard_dossiersByStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Dashboard().DossiersByStatus(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.CountItem) graphql.Marshaler {
+			return ec.marshalNCountItem2ᚕᚖcoopdeskᚋgraphᚋmodelᚐCountItemᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Dashboard_dossiersByStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Dashboard",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CountItem(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Dashboard_dossiersByCall(ctx context.Context, field graphql.CollectedField, obj *model.Dashboard) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dashboard_dossiersByCall(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Dashboard().DossiersByCall(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.CountItem) graphql.Marshaler {
+			return ec.marshalNCountItem2ᚕᚖcoopdeskᚋgraphᚋmodelᚐCountItemᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Dashboard_dossiersByCall(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Dashboard",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CountItem(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Dashboard_dossiersByCallAndStatus(ctx context.Context, field graphql.CollectedField, obj *model.Dashboard) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dashboard_dossiersByCallAndStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Dashboard().DossiersByCallAndStatus(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.CallStatusCount) graphql.Marshaler {
+			return ec.marshalNCallStatusCount2ᚕᚖcoopdeskᚋgraphᚋmodelᚐCallStatusCountᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Dashboard_dossiersByCallAndStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Dashboard",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CallStatusCount(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Dashboard_overdueMilestones(ctx context.Context, field graphql.CollectedField, obj *model.Dashboard) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dashboard_overdueMilestones(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Dashboard().OverdueMilestones(ctx, obj, fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Milestone) graphql.Marshaler {
+			return ec.marshalNMilestone2ᚕᚖcoopdeskᚋentᚐMilestoneᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Dashboard_overdueMilestones(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Dashboard",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Milestone(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Dashboard_overdueMilestones_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Dashboard_partnershipsByStatus(ctx context.Context, field graphql.CollectedField, obj *model.Dashboard) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dashboard_partnershipsByStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Dashboard().PartnershipsByStatus(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.CountItem) graphql.Marshaler {
+			return ec.marshalNCountItem2ᚕᚖcoopdeskᚋgraphᚋmodelᚐCountItemᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Dashboard_partnershipsByStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Dashboard",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CountItem(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Dashboard_partnershipsByCountry(ctx context.Context, field graphql.CollectedField, obj *model.Dashboard) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dashboard_partnershipsByCountry(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Dashboard().PartnershipsByCountry(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.CountItem) graphql.Marshaler {
+			return ec.marshalNCountItem2ᚕᚖcoopdeskᚋgraphᚋmodelᚐCountItemᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Dashboard_partnershipsByCountry(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Dashboard",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CountItem(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Dashboard_partnershipsByGroup(ctx context.Context, field graphql.CollectedField, obj *model.Dashboard) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dashboard_partnershipsByGroup(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Dashboard().PartnershipsByGroup(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.CountItem) graphql.Marshaler {
+			return ec.marshalNCountItem2ᚕᚖcoopdeskᚋgraphᚋmodelᚐCountItemᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Dashboard_partnershipsByGroup(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Dashboard",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CountItem(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Dashboard_partnershipsByTheme(ctx context.Context, field graphql.CollectedField, obj *model.Dashboard) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dashboard_partnershipsByTheme(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Dashboard().PartnershipsByTheme(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.CountItem) graphql.Marshaler {
+			return ec.marshalNCountItem2ᚕᚖcoopdeskᚋgraphᚋmodelᚐCountItemᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Dashboard_partnershipsByTheme(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Dashboard",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CountItem(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Dashboard_articlesPerGroupPerDay(ctx context.Context, field graphql.CollectedField, obj *model.Dashboard) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dashboard_articlesPerGroupPerDay(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Dashboard().ArticlesPerGroupPerDay(ctx, obj, fc.Args["from"].(time.Time), fc.Args["to"].(time.Time))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.GroupDayCount) graphql.Marshaler {
+			return ec.marshalNGroupDayCount2ᚕᚖcoopdeskᚋgraphᚋmodelᚐGroupDayCountᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Dashboard_articlesPerGroupPerDay(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Dashboard",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GroupDayCount(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Dashboard_articlesPerGroupPerDay_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Dashboard_topMentionedAuthorities(ctx context.Context, field graphql.CollectedField, obj *model.Dashboard) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dashboard_topMentionedAuthorities(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Dashboard().TopMentionedAuthorities(ctx, obj, fc.Args["from"].(time.Time), fc.Args["to"].(time.Time), fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.AuthorityMentionCount) graphql.Marshaler {
+			return ec.marshalNAuthorityMentionCount2ᚕᚖcoopdeskᚋgraphᚋmodelᚐAuthorityMentionCountᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Dashboard_topMentionedAuthorities(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Dashboard",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AuthorityMentionCount(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Dashboard_topMentionedAuthorities_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Dashboard_feedHealth(ctx context.Context, field graphql.CollectedField, obj *model.Dashboard) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Dashboard_feedHealth(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Dashboard().FeedHealth(ctx, obj, fc.Args["first"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.FeedHealth) graphql.Marshaler {
+			return ec.marshalNFeedHealth2ᚖcoopdeskᚋgraphᚋmodelᚐFeedHealth(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Dashboard_feedHealth(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Dashboard",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FeedHealth(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Dashboard_feedHealth_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -18988,6 +20419,199 @@ func (ec *executionContext) _FeedEdge_cursor(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_FeedEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("FeedEdge", field, false, false, "Cursor")
+}
+
+func (ec *executionContext) _FeedHealth_ok(ctx context.Context, field graphql.CollectedField, obj *model.FeedHealth) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FeedHealth_ok(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Ok, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FeedHealth_ok(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FeedHealth", field, false, false, "Int")
+}
+
+func (ec *executionContext) _FeedHealth_pending(ctx context.Context, field graphql.CollectedField, obj *model.FeedHealth) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FeedHealth_pending(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Pending, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FeedHealth_pending(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FeedHealth", field, false, false, "Int")
+}
+
+func (ec *executionContext) _FeedHealth_failing(ctx context.Context, field graphql.CollectedField, obj *model.FeedHealth) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FeedHealth_failing(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Failing, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FeedHealth_failing(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FeedHealth", field, false, false, "Int")
+}
+
+func (ec *executionContext) _FeedHealth_disabled(ctx context.Context, field graphql.CollectedField, obj *model.FeedHealth) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FeedHealth_disabled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Disabled, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FeedHealth_disabled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FeedHealth", field, false, false, "Int")
+}
+
+func (ec *executionContext) _FeedHealth_failingFeeds(ctx context.Context, field graphql.CollectedField, obj *model.FeedHealth) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FeedHealth_failingFeeds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FailingFeeds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.Feed) graphql.Marshaler {
+			return ec.marshalNFeed2ᚕᚖcoopdeskᚋentᚐFeedᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FeedHealth_failingFeeds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FeedHealth",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Feed(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _GroupDayCount_day(ctx context.Context, field graphql.CollectedField, obj *model.GroupDayCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GroupDayCount_day(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Day, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GroupDayCount_day(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GroupDayCount", field, false, false, "String")
+}
+
+func (ec *executionContext) _GroupDayCount_group(ctx context.Context, field graphql.CollectedField, obj *model.GroupDayCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GroupDayCount_group(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Group, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GroupDayCount_group(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GroupDayCount", field, false, false, "String")
+}
+
+func (ec *executionContext) _GroupDayCount_count(ctx context.Context, field graphql.CollectedField, obj *model.GroupDayCount) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GroupDayCount_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GroupDayCount_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GroupDayCount", field, false, false, "Int")
 }
 
 func (ec *executionContext) _GroupMember_authority(ctx context.Context, field graphql.CollectedField, obj *model.GroupMember) (ret graphql.Marshaler) {
@@ -22712,6 +24336,94 @@ func (ec *executionContext) fieldContext_Mutation_unsubscribe(ctx context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_createSavedSearch(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createSavedSearch(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateSavedSearch(ctx, fc.Args["name"].(string), fc.Args["query"].(string), fc.Args["filter"].(*model.ArticleSearchFilter))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.SavedSearch) graphql.Marshaler {
+			return ec.marshalNSavedSearch2ᚖcoopdeskᚋentᚐSavedSearch(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createSavedSearch(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SavedSearch(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createSavedSearch_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteSavedSearch(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteSavedSearch(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteSavedSearch(ctx, fc.Args["id"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNID2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteSavedSearch(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type ID does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteSavedSearch_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_addFeed(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -25461,6 +27173,158 @@ func (ec *executionContext) fieldContext_Query_me(_ context.Context, field graph
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_User(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_searchArticles(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_searchArticles(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().SearchArticles(ctx, fc.Args["query"].(string), fc.Args["filter"].(*model.ArticleSearchFilter), fc.Args["first"].(*int), fc.Args["after"].(*entgql.Cursor[int]))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ArticleSearchConnection) graphql.Marshaler {
+			return ec.marshalNArticleSearchConnection2ᚖcoopdeskᚋgraphᚋmodelᚐArticleSearchConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_searchArticles(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ArticleSearchConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_searchArticles_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_savedSearches(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_savedSearches(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().SavedSearches(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ent.SavedSearch) graphql.Marshaler {
+			return ec.marshalNSavedSearch2ᚕᚖcoopdeskᚋentᚐSavedSearchᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_savedSearches(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SavedSearch(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_runSavedSearch(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_runSavedSearch(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().RunSavedSearch(ctx, fc.Args["id"].(int), fc.Args["first"].(*int), fc.Args["after"].(*entgql.Cursor[int]))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ArticleSearchConnection) graphql.Marshaler {
+			return ec.marshalNArticleSearchConnection2ᚖcoopdeskᚋgraphᚋmodelᚐArticleSearchConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_runSavedSearch(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ArticleSearchConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_runSavedSearch_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_dashboard(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_dashboard(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Dashboard(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.Dashboard) graphql.Marshaler {
+			return ec.marshalNDashboard2ᚖcoopdeskᚋgraphᚋmodelᚐDashboard(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_dashboard(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Dashboard(ctx, field)
 		},
 	}
 	return fc, nil
@@ -31069,6 +32933,90 @@ func (ec *executionContext) unmarshalInputArticleOrder(ctx context.Context, obj 
 func UnmarshalArticleOrder(ctx context.Context, raw any) (ent.ArticleOrder, error) {
 	var out ent.ArticleOrder
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "ArticleOrder", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputArticleSearchFilter(ctx context.Context, obj any) (model.ArticleSearchFilter, error) {
+	var it model.ArticleSearchFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"groups", "countries", "topics", "feeds", "authorities", "from", "to"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "groups":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("groups"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Groups = data
+		case "countries":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("countries"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Countries = data
+		case "topics":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("topics"))
+			data, err := ec.unmarshalOArticleTopicTopic2ᚕcoopdeskᚋentᚋarticletopicᚐTopicᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Topics = data
+		case "feeds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("feeds"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Feeds = data
+		case "authorities":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("authorities"))
+			data, err := ec.unmarshalOID2ᚕintᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Authorities = data
+		case "from":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("from"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.From = data
+		case "to":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("to"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.To = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalArticleSearchFilter unmarshals raw into the ArticleSearchFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalArticleSearchFilter(ctx context.Context, raw any) (model.ArticleSearchFilter, error) {
+	var out model.ArticleSearchFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ArticleSearchFilter", raw, &out)
 	return out, err
 }
 
@@ -52683,6 +54631,92 @@ func (ec *executionContext) _ArticleMentionEdge(ctx context.Context, sel ast.Sel
 	return out
 }
 
+var articleSearchConnectionImplementors = []string{"ArticleSearchConnection"}
+
+func (ec *executionContext) _ArticleSearchConnection(ctx context.Context, sel ast.SelectionSet, obj *model.ArticleSearchConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, articleSearchConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ArticleSearchConnection")
+		case "edges":
+			out.Values[i] = ec._ArticleSearchConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._ArticleSearchConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var articleSearchEdgeImplementors = []string{"ArticleSearchEdge"}
+
+func (ec *executionContext) _ArticleSearchEdge(ctx context.Context, sel ast.SelectionSet, obj *model.ArticleSearchEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, articleSearchEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ArticleSearchEdge")
+		case "node":
+			out.Values[i] = ec._ArticleSearchEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cursor":
+			out.Values[i] = ec._ArticleSearchEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "score":
+			out.Values[i] = ec._ArticleSearchEdge_score(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "snippet":
+			out.Values[i] = ec._ArticleSearchEdge_snippet(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var articleSourceImplementors = []string{"ArticleSource", "Node"}
 
 func (ec *executionContext) _ArticleSource(ctx context.Context, sel ast.SelectionSet, obj *ent.ArticleSource) graphql.Marshaler {
@@ -52891,6 +54925,87 @@ func (ec *executionContext) _ArticleTopic(ctx context.Context, sel ast.Selection
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._ArticleTopic_article(ctx, field, obj)
 				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var authorityMentionCountImplementors = []string{"AuthorityMentionCount"}
+
+func (ec *executionContext) _AuthorityMentionCount(ctx context.Context, sel ast.SelectionSet, obj *model.AuthorityMentionCount) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, authorityMentionCountImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AuthorityMentionCount")
+		case "authority":
+			out.Values[i] = ec._AuthorityMentionCount_authority(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "articles":
+			out.Values[i] = ec._AuthorityMentionCount_articles(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var callStatusCountImplementors = []string{"CallStatusCount"}
+
+func (ec *executionContext) _CallStatusCount(ctx context.Context, sel ast.SelectionSet, obj *model.CallStatusCount) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, callStatusCountImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CallStatusCount")
+		case "call":
+			out.Values[i] = ec._CallStatusCount_call(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._CallStatusCount_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "count":
+			out.Values[i] = ec._CallStatusCount_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -53256,6 +55371,49 @@ func (ec *executionContext) _ContactEdge(ctx context.Context, sel ast.SelectionS
 			}
 		case "cursor":
 			out.Values[i] = ec._ContactEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var countItemImplementors = []string{"CountItem"}
+
+func (ec *executionContext) _CountItem(ctx context.Context, sel ast.SelectionSet, obj *model.CountItem) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, countItemImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CountItem")
+		case "key":
+			out.Values[i] = ec._CountItem_key(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "label":
+			out.Values[i] = ec._CountItem_label(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "count":
+			out.Values[i] = ec._CountItem_count(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -53663,6 +55821,100 @@ func (ec *executionContext) _CreatedToken(ctx context.Context, sel ast.Selection
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var dashboardImplementors = []string{"Dashboard"}
+
+func (ec *executionContext) _Dashboard(ctx context.Context, sel ast.SelectionSet, obj *model.Dashboard) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, dashboardImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Dashboard")
+		case "dossiersByStatus":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Dashboard_dossiersByStatus(ctx, field, obj)
+				})
+		case "dossiersByCall":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Dashboard_dossiersByCall(ctx, field, obj)
+				})
+		case "dossiersByCallAndStatus":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Dashboard_dossiersByCallAndStatus(ctx, field, obj)
+				})
+		case "overdueMilestones":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Dashboard_overdueMilestones(ctx, field, obj)
+				})
+		case "partnershipsByStatus":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Dashboard_partnershipsByStatus(ctx, field, obj)
+				})
+		case "partnershipsByCountry":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Dashboard_partnershipsByCountry(ctx, field, obj)
+				})
+		case "partnershipsByGroup":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Dashboard_partnershipsByGroup(ctx, field, obj)
+				})
+		case "partnershipsByTheme":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Dashboard_partnershipsByTheme(ctx, field, obj)
+				})
+		case "articlesPerGroupPerDay":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Dashboard_articlesPerGroupPerDay(ctx, field, obj)
+				})
+		case "topMentionedAuthorities":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Dashboard_topMentionedAuthorities(ctx, field, obj)
+				})
+		case "feedHealth":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Dashboard_feedHealth(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -54942,6 +57194,102 @@ func (ec *executionContext) _FeedEdge(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var feedHealthImplementors = []string{"FeedHealth"}
+
+func (ec *executionContext) _FeedHealth(ctx context.Context, sel ast.SelectionSet, obj *model.FeedHealth) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, feedHealthImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FeedHealth")
+		case "ok":
+			out.Values[i] = ec._FeedHealth_ok(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pending":
+			out.Values[i] = ec._FeedHealth_pending(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "failing":
+			out.Values[i] = ec._FeedHealth_failing(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "disabled":
+			out.Values[i] = ec._FeedHealth_disabled(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "failingFeeds":
+			out.Values[i] = ec._FeedHealth_failingFeeds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var groupDayCountImplementors = []string{"GroupDayCount"}
+
+func (ec *executionContext) _GroupDayCount(ctx context.Context, sel ast.SelectionSet, obj *model.GroupDayCount) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, groupDayCountImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("GroupDayCount")
+		case "day":
+			out.Values[i] = ec._GroupDayCount_day(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "group":
+			out.Values[i] = ec._GroupDayCount_group(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "count":
+			out.Values[i] = ec._GroupDayCount_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var groupMemberImplementors = []string{"GroupMember"}
 
 func (ec *executionContext) _GroupMember(ctx context.Context, sel ast.SelectionSet, obj *model.GroupMember) graphql.Marshaler {
@@ -55877,6 +58225,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "createSavedSearch":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createSavedSearch(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteSavedSearch":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteSavedSearch(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "addFeed":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_addFeed(ctx, field)
@@ -56552,6 +58914,30 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_me(ctx, field)
+				})
+		case "searchArticles":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_searchArticles(ctx, field)
+				})
+		case "savedSearches":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_savedSearches(ctx, field)
+				})
+		case "runSavedSearch":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_runSavedSearch(ctx, field)
+				})
+		case "dashboard":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_dashboard(ctx, field)
 				})
 		case "overdueMilestones":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -58023,6 +60409,38 @@ func (ec *executionContext) marshalNArticleOrderField2ᚖcoopdeskᚋentᚐArticl
 	return v
 }
 
+func (ec *executionContext) marshalNArticleSearchConnection2ᚖcoopdeskᚋgraphᚋmodelᚐArticleSearchConnection(ctx context.Context, sel ast.SelectionSet, v *model.ArticleSearchConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ArticleSearchConnection!")
+		return graphql.Null
+	}
+	return ec._ArticleSearchConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNArticleSearchEdge2ᚕᚖcoopdeskᚋgraphᚋmodelᚐArticleSearchEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ArticleSearchEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNArticleSearchEdge2ᚖcoopdeskᚋgraphᚋmodelᚐArticleSearchEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNArticleSearchEdge2ᚖcoopdeskᚋgraphᚋmodelᚐArticleSearchEdge(ctx context.Context, sel ast.SelectionSet, v *model.ArticleSearchEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ArticleSearchEdge!")
+		return graphql.Null
+	}
+	return ec._ArticleSearchEdge(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNArticleSourceConnection2ᚖcoopdeskᚋentᚐArticleSourceConnection(ctx context.Context, sel ast.SelectionSet, v *ent.ArticleSourceConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "ArticleSourceConnection!")
@@ -58107,6 +60525,30 @@ func (ec *executionContext) unmarshalNArticleWhereInput2ᚖcoopdeskᚋentᚐArti
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNAuthorityMentionCount2ᚕᚖcoopdeskᚋgraphᚋmodelᚐAuthorityMentionCountᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AuthorityMentionCount) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAuthorityMentionCount2ᚖcoopdeskᚋgraphᚋmodelᚐAuthorityMentionCount(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAuthorityMentionCount2ᚖcoopdeskᚋgraphᚋmodelᚐAuthorityMentionCount(ctx context.Context, sel ast.SelectionSet, v *model.AuthorityMentionCount) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AuthorityMentionCount!")
+		return graphql.Null
+	}
+	return ec._AuthorityMentionCount(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -58119,6 +60561,30 @@ func (ec *executionContext) marshalNBoolean2bool(ctx context.Context, sel ast.Se
 		graphql.AddInvalidNullFromMarshaler(ctx, "Boolean!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNCallStatusCount2ᚕᚖcoopdeskᚋgraphᚋmodelᚐCallStatusCountᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CallStatusCount) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCallStatusCount2ᚖcoopdeskᚋgraphᚋmodelᚐCallStatusCount(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCallStatusCount2ᚖcoopdeskᚋgraphᚋmodelᚐCallStatusCount(ctx context.Context, sel ast.SelectionSet, v *model.CallStatusCount) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CallStatusCount!")
+		return graphql.Null
+	}
+	return ec._CallStatusCount(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNChangeLogEntryAction2coopdeskᚋentᚋchangelogentryᚐAction(ctx context.Context, v any) (changelogentry.Action, error) {
@@ -58201,6 +60667,30 @@ func (ec *executionContext) marshalNContactOrderField2ᚖcoopdeskᚋentᚐContac
 func (ec *executionContext) unmarshalNContactWhereInput2ᚖcoopdeskᚋentᚐContactWhereInput(ctx context.Context, v any) (*ent.ContactWhereInput, error) {
 	res, err := ec.unmarshalInputContactWhereInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCountItem2ᚕᚖcoopdeskᚋgraphᚋmodelᚐCountItemᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CountItem) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCountItem2ᚖcoopdeskᚋgraphᚋmodelᚐCountItem(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCountItem2ᚖcoopdeskᚋgraphᚋmodelᚐCountItem(ctx context.Context, sel ast.SelectionSet, v *model.CountItem) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CountItem!")
+		return graphql.Null
+	}
+	return ec._CountItem(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNCountry2ᚖcoopdeskᚋentᚐCountry(ctx context.Context, sel ast.SelectionSet, v *ent.Country) graphql.Marshaler {
@@ -58369,6 +60859,14 @@ func (ec *executionContext) unmarshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCur
 
 func (ec *executionContext) marshalNCursor2entgoᚗioᚋcontribᚋentgqlᚐCursor(ctx context.Context, sel ast.SelectionSet, v entgql.Cursor[int]) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNDashboard2ᚖcoopdeskᚋgraphᚋmodelᚐDashboard(ctx context.Context, sel ast.SelectionSet, v *model.Dashboard) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Dashboard!")
+		return graphql.Null
+	}
+	return ec._Dashboard(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNDigestAuthority2ᚕᚖcoopdeskᚋgraphᚋmodelᚐDigestAuthorityᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.DigestAuthority) graphql.Marshaler {
@@ -58680,6 +61178,22 @@ func (ec *executionContext) unmarshalNDossierWhereInput2ᚖcoopdeskᚋentᚐDoss
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNFeed2ᚕᚖcoopdeskᚋentᚐFeedᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.Feed) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNFeed2ᚖcoopdeskᚋentᚐFeed(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNFeed2ᚖcoopdeskᚋentᚐFeed(ctx context.Context, sel ast.SelectionSet, v *ent.Feed) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Feed!")
@@ -58694,6 +61208,14 @@ func (ec *executionContext) marshalNFeedConnection2ᚖcoopdeskᚋentᚐFeedConne
 		return graphql.Null
 	}
 	return ec._FeedConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNFeedHealth2ᚖcoopdeskᚋgraphᚋmodelᚐFeedHealth(ctx context.Context, sel ast.SelectionSet, v *model.FeedHealth) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "FeedHealth!")
+		return graphql.Null
+	}
+	return ec._FeedHealth(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNFeedOrder2ᚖcoopdeskᚋentᚐFeedOrder(ctx context.Context, v any) (*ent.FeedOrder, error) {
@@ -58732,6 +61254,30 @@ func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.S
 		graphql.AddInvalidNullFromMarshaler(ctx, "Float!")
 	}
 	return graphql.WrapContextMarshaler(ctx, res)
+}
+
+func (ec *executionContext) marshalNGroupDayCount2ᚕᚖcoopdeskᚋgraphᚋmodelᚐGroupDayCountᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.GroupDayCount) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNGroupDayCount2ᚖcoopdeskᚋgraphᚋmodelᚐGroupDayCount(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNGroupDayCount2ᚖcoopdeskᚋgraphᚋmodelᚐGroupDayCount(ctx context.Context, sel ast.SelectionSet, v *model.GroupDayCount) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "GroupDayCount!")
+		return graphql.Null
+	}
+	return ec._GroupDayCount(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNGroupMember2ᚕᚖcoopdeskᚋgraphᚋmodelᚐGroupMemberᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.GroupMember) graphql.Marshaler {
@@ -59071,6 +61617,14 @@ func (ec *executionContext) marshalNPageInfo2entgoᚗioᚋcontribᚋentgqlᚐPag
 	return ec._PageInfo(ctx, sel, &v)
 }
 
+func (ec *executionContext) marshalNPageInfo2ᚖentgoᚗioᚋcontribᚋentgqlᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v *entgql.PageInfo[int]) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PageInfo!")
+		return graphql.Null
+	}
+	return ec._PageInfo(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNPartnership2ᚖcoopdeskᚋentᚐPartnership(ctx context.Context, sel ast.SelectionSet, v *ent.Partnership) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Partnership!")
@@ -59139,6 +61693,22 @@ func (ec *executionContext) unmarshalNRole2coopdeskᚋgraphᚋmodelᚐRole(ctx c
 
 func (ec *executionContext) marshalNRole2coopdeskᚋgraphᚋmodelᚐRole(ctx context.Context, sel ast.SelectionSet, v model.Role) graphql.Marshaler {
 	return v
+}
+
+func (ec *executionContext) marshalNSavedSearch2ᚕᚖcoopdeskᚋentᚐSavedSearchᚄ(ctx context.Context, sel ast.SelectionSet, v []*ent.SavedSearch) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSavedSearch2ᚖcoopdeskᚋentᚐSavedSearch(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) marshalNSavedSearch2ᚖcoopdeskᚋentᚐSavedSearch(ctx context.Context, sel ast.SelectionSet, v *ent.SavedSearch) graphql.Marshaler {
@@ -60077,6 +62647,14 @@ func (ec *executionContext) unmarshalOArticleOrder2ᚕᚖcoopdeskᚋentᚐArticl
 		}
 	}
 	return res, nil
+}
+
+func (ec *executionContext) unmarshalOArticleSearchFilter2ᚖcoopdeskᚋgraphᚋmodelᚐArticleSearchFilter(ctx context.Context, v any) (*model.ArticleSearchFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputArticleSearchFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalOArticleSource2ᚖcoopdeskᚋentᚐArticleSource(ctx context.Context, sel ast.SelectionSet, v *ent.ArticleSource) graphql.Marshaler {

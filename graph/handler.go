@@ -7,8 +7,9 @@ import (
 	"runtime/debug"
 	"time"
 
-	"coopdesk/ent"
 	"coopdesk/internal/auth"
+	"coopdesk/internal/database"
+	"coopdesk/internal/search"
 
 	"entgo.io/contrib/entgql"
 	"github.com/99designs/gqlgen/graphql"
@@ -34,10 +35,11 @@ type Options struct {
 	Observe func(operation, kind string, errors int, d time.Duration)
 }
 
-// NewHandler builds the GraphQL-over-HTTP handler (POST and GET) on client.
-func NewHandler(client *ent.Client, opt Options) *handler.Server {
+// NewHandler builds the GraphQL-over-HTTP handler (POST and GET) on db.
+func NewHandler(db *database.DB, opt Options) *handler.Server {
+	client := db.Client
 	schema := NewExecutableSchema(Config{
-		Resolvers: &Resolver{Client: client, AllowPrivateFeeds: opt.AllowPrivateFeeds, Location: opt.Location},
+		Resolvers: &Resolver{Client: client, DB: db, Search: search.New(db), AllowPrivateFeeds: opt.AllowPrivateFeeds, Location: opt.Location},
 		Directives: DirectiveRoot{
 			HasRole:      hasRole,
 			PersonalData: personalData,

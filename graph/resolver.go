@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"coopdesk/internal/database"
+	"coopdesk/internal/search"
 	"coopdesk/worker/fetch"
 
 	"coopdesk/ent"
@@ -15,6 +17,10 @@ import (
 // Resolver is the root resolver; it holds what resolvers need and nothing else.
 type Resolver struct {
 	Client *ent.Client
+	// DB is the database under Client, for the aggregates written in SQL.
+	DB *database.DB
+	// Search is the full-text engine of the veille.
+	Search search.Engine
 	// AllowPrivateFeeds lets addFeed accept loopback and private addresses
 	// (COOPDESK_FETCH_ALLOW_PRIVATE).
 	AllowPrivateFeeds bool

@@ -5,10 +5,13 @@ package model
 import (
 	"bytes"
 	"coopdesk/ent"
+	"coopdesk/ent/articletopic"
 	"fmt"
 	"io"
 	"strconv"
 	"time"
+
+	"entgo.io/contrib/entgql"
 )
 
 // A feed to add to the veille.
@@ -20,6 +23,54 @@ type AddFeedInput struct {
 	Country *string `json:"country,omitempty"`
 	// Language of the feed, e.g. fr, ar, en.
 	Language *string `json:"language,omitempty"`
+}
+
+type ArticleSearchConnection struct {
+	Edges    []*ArticleSearchEdge  `json:"edges"`
+	PageInfo *entgql.PageInfo[int] `json:"pageInfo"`
+}
+
+type ArticleSearchEdge struct {
+	Node   *ent.Article       `json:"node"`
+	Cursor entgql.Cursor[int] `json:"cursor"`
+	// Relevance with a recency boost.
+	Score float64 `json:"score"`
+	// The matched passage, terms in <mark>, HTML-escaped.
+	Snippet string `json:"snippet"`
+}
+
+// Narrows a search: values within a field are alternatives, fields combine.
+type ArticleSearchFilter struct {
+	// Country group slugs, e.g. maroc.
+	Groups []string `json:"groups,omitempty"`
+	// ISO codes of the countries of the feeds that carried the article.
+	Countries []string             `json:"countries,omitempty"`
+	Topics    []articletopic.Topic `json:"topics,omitempty"`
+	Feeds     []int                `json:"feeds,omitempty"`
+	// Local authorities the article mentions.
+	Authorities []int `json:"authorities,omitempty"`
+	// Published at or after.
+	From *time.Time `json:"from,omitempty"`
+	// Published before.
+	To *time.Time `json:"to,omitempty"`
+}
+
+type AuthorityMentionCount struct {
+	Authority *ent.LocalAuthority `json:"authority"`
+	Articles  int                 `json:"articles"`
+}
+
+type CallStatusCount struct {
+	Call   string `json:"call"`
+	Status string `json:"status"`
+	Count  int    `json:"count"`
+}
+
+// A count in an aggregate.
+type CountItem struct {
+	Key   string `json:"key"`
+	Label string `json:"label"`
+	Count int    `json:"count"`
 }
 
 // A new API token: the secret is shown once and never again.
@@ -90,6 +141,23 @@ type DigestSection struct {
 type DigestSource struct {
 	Name string `json:"name"`
 	URL  string `json:"url"`
+}
+
+type FeedHealth struct {
+	Ok int `json:"ok"`
+	// Enabled, never fetched yet.
+	Pending  int `json:"pending"`
+	Failing  int `json:"failing"`
+	Disabled int `json:"disabled"`
+	// The failing feeds, most consecutive errors first.
+	FailingFeeds []*ent.Feed `json:"failingFeeds"`
+}
+
+type GroupDayCount struct {
+	// YYYY-MM-DD in COOPDESK_TZ.
+	Day   string `json:"day"`
+	Group string `json:"group"`
+	Count int    `json:"count"`
 }
 
 // A French authority that belongs to a country group, and why.

@@ -15,6 +15,7 @@ import (
 	"coopdesk/internal/config"
 	"coopdesk/internal/database"
 	"coopdesk/internal/repertoire"
+	"coopdesk/internal/search"
 	"coopdesk/internal/seed"
 )
 
@@ -132,6 +133,11 @@ func setup(ctx context.Context, env Env) (*config.Config, *database.DB, error) {
 // prepare migrates the schema and loads the reference data that is missing.
 func prepare(ctx context.Context, db *database.DB) error {
 	if err := db.Migrate(ctx); err != nil {
+		return err
+	}
+	// The full-text index of the veille: a generated tsvector on PostgreSQL, an FTS5 table
+	// kept by triggers on SQLite.
+	if err := search.New(db).Migrate(ctx); err != nil {
 		return err
 	}
 	res, err := seed.Minimal(ctx, db.Client)

@@ -14,6 +14,7 @@ import (
 	"coopdesk/ent/user"
 	"coopdesk/internal/auth"
 	"coopdesk/internal/config"
+	"coopdesk/internal/search"
 	"coopdesk/internal/seed"
 	"coopdesk/internal/server"
 	"coopdesk/internal/testdb"
@@ -41,6 +42,9 @@ func newAPI(tb testing.TB, db *testdb.DB, env map[string]string) *api {
 	tb.Helper()
 	ctx := context.Background()
 	if _, err := seed.Minimal(ctx, db.Client); err != nil {
+		tb.Fatal(err)
+	}
+	if err := search.New(db.DB).Migrate(ctx); err != nil {
 		tb.Fatal(err)
 	}
 	a := &api{t: tb, db: db}

@@ -29,7 +29,7 @@ type Server struct {
 // New builds the server's routes on db.
 func New(db *database.DB, cfg *config.Config) *Server {
 	s := &Server{db: db, cfg: cfg, metrics: NewMetrics(db.SQL, db.Dialect)}
-	gql := graph.NewHandler(db.Client, graph.Options{
+	gql := graph.NewHandler(db, graph.Options{
 		Introspection:     cfg.Introspection,
 		AllowPrivateFeeds: cfg.FetchAllowPrivate,
 		Location:          cfg.TZ,

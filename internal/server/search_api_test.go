@@ -1,0 +1,96 @@
+package server_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"coopdesk/ent/articlegrouptag"
+	"coopdesk/ent/articletopic"
+	"coopdesk/ent/countrygroup"
+	"coopdesk/internal/testdb"
+)
+
+func TestSearchAndDashboardAPI(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		a := newAPI(t, db, nil)
+		ctx := context.Background()
+		c := db.Client
+		f := c.Feed.Create().SetURL("https://www.kapitalis.com/feed/").SetTitle("Kapitalis").SaveX(ctx)
+		tunisie := c.CountryGroup.Query().Where(countrygroup.Slug("tunisie")).OnlyX(ctx)
+		now := time.Now().UTC()
+		arts := []struct{ title, text string }{
+			{"Sfax : le conseil municipal adopte son budget", "Les municipalités de la région de Sfax préparent les élections locales."},
+			{"Tunis : nouvelle délégation spéciale", "La délégation spéciale de la municipalité de Tunis a été installée."},
+			{"Football : l'Espérance gagne", "Match sans rapport avec les collectivités."},
+		}
+		for i, x := range arts {
+			art := c.Article.Create().SetURL("https://www.kapitalis.com/" + string(rune('a'+i))).SetGUID(string(rune('a' + i))).
+				SetTitle(x.title).SetSummaryText(x.text).SetLanguage("fr").SetPublishedAt(now.Add(-time.Duration(i) * time.Hour)).
+				SetContentHash("h").SetFeedID(f.ID).SaveX(ctx)
+			if i < 2 {
+				c.ArticleGroupTag.Create().SetArticleID(art.ID).SetGroupID(tunisie.ID).SetScore(0.9).SetMethod(articlegrouptag.MethodGazetteer).ExecX(ctx)
+				c.ArticleTopic.Create().SetArticleID(art.ID).SetTopic(articletopic.TopicTerritorialLocal).SetScore(0.8).SetMethod(articletopic.MethodGazetteer).ExecX(ctx)
+			}
+		}
+		q := `query($q: String!, $f: ArticleSearchFilter, $first: Int, $after: Cursor) { searchArticles(query: $q, filter: $f, first: $first, after: $after) {
+			edges { score snippet cursor node { title feed { title } } } pageInfo { hasNextPage endCursor } } }`
+		r := a.ok(a.viewer, q, map[string]any{"q": "municipalité"})
+		edges := get(r, "searchArticles", "edges").([]any)
+		if len(edges) != 2 || !strings.Contains(str(edges[0], "snippet"), "<mark>") {
+			t.Fatalf("search municipalité (stemmed): %v", r)
+		}
+		r = a.ok(a.viewer, q, map[string]any{"q": "conseil OR football", "f": map[string]any{"groups": []string{"tunisie"}}})
+		if l := get(r, "searchArticles", "edges").([]any); len(l) != 1 || str(l[0], "node", "title") != arts[0].title {
+			t.Errorf("group filter: %v", r)
+		}
+		r = a.ok(a.viewer, q, map[string]any{"q": "municipalite -sfax", "f": map[string]any{"topics": []string{"territorial_local"}}})
+		if l := get(r, "searchArticles", "edges").([]any); len(l) != 1 || str(l[0], "node", "title") != arts[1].title {
+			t.Errorf("exclusion + topic: %v", r)
+		}
+		p1 := a.ok(a.viewer, q, map[string]any{"q": "", "first": 1})
+		if get(p1, "searchArticles", "pageInfo", "hasNextPage") != true {
+			t.Fatalf("empty query lists the latest: %v", p1)
+		}
+		p2 := a.ok(a.viewer, q, map[string]any{"q": "", "first": 1, "after": str(p1, "searchArticles", "pageInfo", "endCursor")})
+		if str(p2, "searchArticles", "edges", 0, "node", "title") == str(p1, "searchArticles", "edges", 0, "node", "title") {
+			t.Errorf("second page repeats the first: %v", p2)
+		}
+		for _, bad := range []string{strings.Repeat("mot ", 2500), "le la les de", `"NEAR(a b)" * : ^`} {
+			r := a.do(a.viewer, q, map[string]any{"q": bad})
+			if len(r.Errors) > 0 && r.code() != "BAD_USER_INPUT" {
+				t.Errorf("query %.30q: %s", bad, r.Raw)
+			}
+			if strings.Contains(strings.ToLower(r.Raw), "syntax error") || strings.Contains(r.Raw, "fts5") {
+				t.Errorf("query %.30q reached the engine raw: %s", bad, r.Raw)
+			}
+		}
+		a.fails(a.viewer, "BAD_USER_INPUT", q, map[string]any{"q": strings.Repeat("x", 10000)})
+		// Saved searches, runnable by id by their owner only.
+		s := a.ok(a.staff, `mutation { createSavedSearch(name: "Sfax", query: "sfax", filter: {groups: ["tunisie"]}) { id name query } }`, nil)
+		sid := str(s, "createSavedSearch", "id")
+		a.fails(a.staff, "ALREADY_EXISTS", `mutation { createSavedSearch(name: "Sfax", query: "autre") { id } }`, nil)
+		run := `query($id: ID!) { runSavedSearch(id: $id) { edges { node { title } } } }`
+		if l := get(a.ok(a.staff, run, map[string]any{"id": sid}), "runSavedSearch", "edges").([]any); len(l) != 1 {
+			t.Errorf("run saved search: %v", l)
+		}
+		a.fails(a.viewer, "NOT_FOUND", run, map[string]any{"id": sid})
+		if l := get(a.ok(a.staff, `{ savedSearches { name } }`, nil), "savedSearches").([]any); len(l) != 1 {
+			t.Errorf("savedSearches: %v", l)
+		}
+		// Dashboard.
+		d := a.ok(a.viewer, `query($from: Time!, $to: Time!) { dashboard { dossiersByStatus { key count } partnershipsByCountry { key count }
+			articlesPerGroupPerDay(from: $from, to: $to) { day group count } feedHealth { ok pending failing disabled failingFeeds { url } } } }`,
+			map[string]any{"from": now.Add(-72 * time.Hour).Format(time.RFC3339), "to": now.Add(time.Hour).Format(time.RFC3339)})
+		total := 0
+		for _, g := range get(d, "dashboard", "articlesPerGroupPerDay").([]any) {
+			if str(g, "group") == "tunisie" {
+				total += num(g, "count")
+			}
+		}
+		if total != 2 || num(d, "dashboard", "feedHealth", "pending") != 1 {
+			t.Errorf("dashboard: %v", d)
+		}
+	})
+}
