@@ -10,9 +10,10 @@ all: build
 build:
 	$(GO) build -trimpath -o $(BIN) ./cmd/coopdesk
 
-## run: build and serve on 127.0.0.1:8080 with the embedded SQLite database (coopdesk.db).
+## run: build and serve on 127.0.0.1:8080 with the embedded SQLite database (coopdesk.db),
+## with the veille worker in the same process.
 run: build
-	./$(BIN) serve
+	./$(BIN) serve --worker
 
 ## test: every test, with the race detector, on SQLite and (when reachable) PostgreSQL.
 test:

@@ -64,6 +64,13 @@ func serve(ctx context.Context, env Env, args []string) error {
 	}
 	defer w.Close()
 	workerCtx, stopWorker := context.WithCancel(ctx)
+	stopDigests, err := startDigests(workerCtx, cfg, db)
+	if err != nil {
+		stopWorker()
+		ln.Close()
+		return err
+	}
+	defer stopDigests()
 	workerDone := make(chan struct{})
 	go func() {
 		defer close(workerDone)

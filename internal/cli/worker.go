@@ -73,6 +73,11 @@ func workerCmd(ctx context.Context, env Env, args []string) error {
 		}()
 		slog.Info("worker metrics", "url", "http://"+ln.Addr().String()+"/metrics")
 	}
+	stopDigests, err := startDigests(ctx, cfg, db)
+	if err != nil {
+		return err
+	}
+	defer stopDigests()
 	return w.Run(ctx)
 }
 
