@@ -129,6 +129,14 @@ func write(ctx context.Context, client *ent.Client, dialect string, snap *snapsh
 		}
 		mentions = slices.DeleteFunc(mentions, func(r tagRow) bool { return !exist[r.target.(int)] })
 	}
+	if len(groups) > 0 {
+		// Likewise for a country group deleted since.
+		ids, err := client.CountryGroup.Query().IDs(ctx)
+		if err != nil {
+			return fmt.Errorf("tagging: check country groups: %w", err)
+		}
+		groups = slices.DeleteFunc(groups, func(r tagRow) bool { return !slices.Contains(ids, r.target.(int)) })
+	}
 	for _, t := range []struct {
 		table, target string
 		rows          []tagRow
