@@ -17,6 +17,7 @@ import (
 	"coopdesk/internal/training"
 	"coopdesk/worker"
 	"coopdesk/worker/digest"
+	"coopdesk/worker/tagging"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/lib/pq"
@@ -134,6 +135,10 @@ func presentDomain(err error) *gqlerror.Error {
 		return coded(CodeNotFound, err.Error())
 	case errors.Is(err, search.ErrNotSignedIn):
 		return coded(CodeUnauthenticated, err.Error())
+	case errors.Is(err, tagging.ErrArticleNotFound):
+		return coded(CodeNotFound, err.Error())
+	case errors.Is(err, tagging.ErrInvalidKind), errors.Is(err, tagging.ErrUnknownValue):
+		return coded(CodeBadInput, err.Error())
 	case errors.Is(err, dossier.ErrConcurrentChange):
 		return coded(CodeConflict, err.Error())
 	case errors.Is(err, auth.ErrInvalidToken):

@@ -717,8 +717,10 @@ type ComplexityRoot struct {
 		ReorderAgendaItems         func(childComplexity int, meetingID int, itemIDs []int) int
 		RevokeToken                func(childComplexity int, id int) int
 		Subscribe                  func(childComplexity int, groups []string, topics []string) int
+		TagArticle                 func(childComplexity int, articleID int, kind model.TagKind, value string) int
 		TransitionDossier          func(childComplexity int, id int, to dossier.Status, comment *string) int
 		Unsubscribe                func(childComplexity int, groups []string) int
+		UntagArticle               func(childComplexity int, articleID int, kind model.TagKind, value string) int
 		UpdateAgendaItem           func(childComplexity int, id int, input ent.UpdateAgendaItemInput) int
 		UpdateContact              func(childComplexity int, id int, input ent.UpdateContactInput) int
 		UpdateCountry              func(childComplexity int, id int, input ent.UpdateCountryInput) int
@@ -1027,6 +1029,8 @@ type MutationResolver interface {
 	AddFeed(ctx context.Context, input model.AddFeedInput) (*ent.Feed, error)
 	UpdateFeed(ctx context.Context, id int, input model.UpdateFeedChanges) (*ent.Feed, error)
 	RefreshFeed(ctx context.Context, id int) (*ent.Feed, error)
+	TagArticle(ctx context.Context, articleID int, kind model.TagKind, value string) (*ent.Article, error)
+	UntagArticle(ctx context.Context, articleID int, kind model.TagKind, value string) (*ent.Article, error)
 	DeleteLocalAuthority(ctx context.Context, id int) (int, error)
 	DeleteContact(ctx context.Context, id int) (int, error)
 	DeletePartnership(ctx context.Context, id int) (int, error)
@@ -4143,6 +4147,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.Subscribe(childComplexity, args["groups"].([]string), args["topics"].([]string)), true
+	case "Mutation.tagArticle":
+		if e.ComplexityRoot.Mutation.TagArticle == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_tagArticle_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.TagArticle(childComplexity, args["articleID"].(int), args["kind"].(model.TagKind), args["value"].(string)), true
 	case "Mutation.transitionDossier":
 		if e.ComplexityRoot.Mutation.TransitionDossier == nil {
 			break
@@ -4165,6 +4180,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.Unsubscribe(childComplexity, args["groups"].([]string)), true
+	case "Mutation.untagArticle":
+		if e.ComplexityRoot.Mutation.UntagArticle == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_untagArticle_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UntagArticle(childComplexity, args["articleID"].(int), args["kind"].(model.TagKind), args["value"].(string)), true
 	case "Mutation.updateAgendaItem":
 		if e.ComplexityRoot.Mutation.UpdateAgendaItem == nil {
 			break
@@ -9150,6 +9176,36 @@ func (ec *executionContext) field_Mutation_subscribe_args(ctx context.Context, r
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_tagArticle_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "articleID",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["articleID"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "kind",
+		func(ctx context.Context, v any) (model.TagKind, error) {
+			return ec.unmarshalNTagKind2coopdeskᚋgraphᚋmodelᚐTagKind(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["kind"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "value",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["value"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_transitionDossier_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -9191,6 +9247,36 @@ func (ec *executionContext) field_Mutation_unsubscribe_args(ctx context.Context,
 		return nil, err
 	}
 	args["groups"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_untagArticle_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "articleID",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNID2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["articleID"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "kind",
+		func(ctx context.Context, v any) (model.TagKind, error) {
+			return ec.unmarshalNTagKind2coopdeskᚋgraphᚋmodelᚐTagKind(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["kind"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "value",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["value"] = arg2
 	return args, nil
 }
 
@@ -24550,6 +24636,94 @@ func (ec *executionContext) fieldContext_Mutation_refreshFeed(ctx context.Contex
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_refreshFeed_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_tagArticle(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_tagArticle(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().TagArticle(ctx, fc.Args["articleID"].(int), fc.Args["kind"].(model.TagKind), fc.Args["value"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Article) graphql.Marshaler {
+			return ec.marshalNArticle2ᚖcoopdeskᚋentᚐArticle(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_tagArticle(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Article(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_tagArticle_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_untagArticle(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_untagArticle(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UntagArticle(ctx, fc.Args["articleID"].(int), fc.Args["kind"].(model.TagKind), fc.Args["value"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ent.Article) graphql.Marshaler {
+			return ec.marshalNArticle2ᚖcoopdeskᚋentᚐArticle(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_untagArticle(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Article(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_untagArticle_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -58260,6 +58434,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "tagArticle":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_tagArticle(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "untagArticle":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_untagArticle(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "deleteLocalAuthority":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_deleteLocalAuthority(ctx, field)
@@ -61798,6 +61986,16 @@ func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel
 	}
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalNTagKind2coopdeskᚋgraphᚋmodelᚐTagKind(ctx context.Context, v any) (model.TagKind, error) {
+	var res model.TagKind
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTagKind2coopdeskᚋgraphᚋmodelᚐTagKind(ctx context.Context, sel ast.SelectionSet, v model.TagKind) graphql.Marshaler {
+	return v
 }
 
 func (ec *executionContext) marshalNTheme2ᚖcoopdeskᚋentᚐTheme(ctx context.Context, sel ast.SelectionSet, v *ent.Theme) graphql.Marshaler {

@@ -9,7 +9,9 @@ import (
 	"context"
 	"coopdesk/ent"
 	"coopdesk/graph/model"
+	"coopdesk/internal/auth"
 	"coopdesk/worker"
+	"coopdesk/worker/tagging"
 )
 
 // AddFeed is the resolver for the addFeed field.
@@ -39,4 +41,28 @@ func (r *mutationResolver) RefreshFeed(ctx context.Context, id int) (*ent.Feed, 
 		return nil, err
 	}
 	return r.client(ctx).Feed.Get(ctx, id)
+}
+
+// TagArticle is the resolver for the tagArticle field.
+func (r *mutationResolver) TagArticle(ctx context.Context, articleID int, kind model.TagKind, value string) (*ent.Article, error) {
+	var user int
+	if p := auth.FromContext(ctx); p != nil {
+		user = p.UserID
+	}
+	if err := tagging.TagArticle(ctx, r.client(ctx), articleID, tagKind(kind), value, user); err != nil {
+		return nil, err
+	}
+	return r.client(ctx).Article.Get(ctx, articleID)
+}
+
+// UntagArticle is the resolver for the untagArticle field.
+func (r *mutationResolver) UntagArticle(ctx context.Context, articleID int, kind model.TagKind, value string) (*ent.Article, error) {
+	var user int
+	if p := auth.FromContext(ctx); p != nil {
+		user = p.UserID
+	}
+	if err := tagging.UntagArticle(ctx, r.client(ctx), articleID, tagKind(kind), value, user); err != nil {
+		return nil, err
+	}
+	return r.client(ctx).Article.Get(ctx, articleID)
 }

@@ -238,3 +238,64 @@ func (e Role) MarshalJSON() ([]byte, error) {
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
 }
+
+// What a staff correction of an article's tags is about.
+type TagKind string
+
+const (
+	// a country group, by slug (maroc)
+	TagKindGroup TagKind = "GROUP"
+	// a topic (politique, administration_decentralisation, territorial_local, economie, securite, societe)
+	TagKindTopic TagKind = "TOPIC"
+	// a local authority mentioned, by ID
+	TagKindAuthority TagKind = "AUTHORITY"
+)
+
+var AllTagKind = []TagKind{
+	TagKindGroup,
+	TagKindTopic,
+	TagKindAuthority,
+}
+
+func (e TagKind) IsValid() bool {
+	switch e {
+	case TagKindGroup, TagKindTopic, TagKindAuthority:
+		return true
+	}
+	return false
+}
+
+func (e TagKind) String() string {
+	return string(e)
+}
+
+func (e *TagKind) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = TagKind(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid TagKind", str)
+	}
+	return nil
+}
+
+func (e TagKind) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *TagKind) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e TagKind) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}

@@ -94,3 +94,26 @@ func TestSearchAndDashboardAPI(t *testing.T) {
 		}
 	})
 }
+
+func TestTagCorrectionsAPI(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		a := newAPI(t, db, nil)
+		ctx := context.Background()
+		f := db.Client.Feed.Create().SetURL("https://www.lorientlejour.com/rss").SaveX(ctx)
+		art := db.Client.Article.Create().SetURL("https://www.lorientlejour.com/1").SetGUID("1").SetTitle("Municipales à Tyr").
+			SetPublishedAt(time.Now()).SetContentHash("h").SetFeedID(f.ID).SaveX(ctx)
+		q := `mutation($a: ID!, $k: TagKind!, $v: String!) { tagArticle(articleID: $a, kind: $k, value: $v) { groupTags { group { slug } method removed } topics { topic method } } }`
+		r := a.ok(a.staff, q, map[string]any{"a": art.ID, "k": "GROUP", "v": "liban"})
+		if str(r, "tagArticle", "groupTags", 0, "group", "slug") != "liban" || str(r, "tagArticle", "groupTags", 0, "method") != "staff_correction" {
+			t.Errorf("tagArticle: %v", r)
+		}
+		a.ok(a.staff, q, map[string]any{"a": art.ID, "k": "TOPIC", "v": "politique"})
+		u := a.ok(a.staff, `mutation($a: ID!) { untagArticle(articleID: $a, kind: GROUP, value: "liban") { groupTags { group { slug } removed } } }`, map[string]any{"a": art.ID})
+		if get(u, "untagArticle", "groupTags", 0, "removed") != true {
+			t.Errorf("untagArticle: %v", u)
+		}
+		a.fails(a.staff, "BAD_USER_INPUT", q, map[string]any{"a": art.ID, "k": "GROUP", "v": "atlantide"})
+		a.fails(a.staff, "NOT_FOUND", q, map[string]any{"a": 12345, "k": "GROUP", "v": "liban"})
+		a.fails(a.viewer, "FORBIDDEN", q, map[string]any{"a": art.ID, "k": "GROUP", "v": "liban"})
+	})
+}
