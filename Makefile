@@ -34,7 +34,9 @@ check-generate: generate
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); test -z "$$out" || { echo "gofmt needed:"; echo "$$out"; exit 1; }
 	$(GO) vet $(PKGS)
-	$(GO) tool staticcheck $(PKGS)
+	@# ent's generated client (coopdesk/ent and its entity packages) is checked by ent's
+	@# authors, not here: staticcheck flags a dead append and a deprecated call in it.
+	$(GO) tool staticcheck $$($(GO) list ./... | grep -v -E '^coopdesk/ent(/[a-z]+)?$$' ; echo coopdesk/ent/schema)
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')
