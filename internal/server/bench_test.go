@@ -23,7 +23,32 @@ func BenchmarkPartnershipsPage(b *testing.B) {
 			db := openDB(b, engine)
 			a := newAPI(b, db, nil)
 			seedPartnerships(b, db.Client, 10_000)
-			body, _ := json.Marshal(map[string]any{"query": partnershipsQuery, "variables": map[string]any{"n": 50}})
+			runConcurrently(b, a, partnershipsQuery, map[string]any{"n": 50})
+		})
+	}
+}
+
+// BenchmarkDossiersPage measures `dossiers(first: 50)` with their history and milestones,
+// with 16 concurrent clients, on 5,000 dossiers and 50,000 events.
+//
+//	go test -run '^$' -bench DossiersPage -benchtime 2000x ./internal/server/
+func BenchmarkDossiersPage(b *testing.B) {
+	for _, engine := range []string{"postgres", "sqlite"} {
+		b.Run(engine, func(b *testing.B) {
+			db := openDB(b, engine)
+			a := newAPI(b, db, nil)
+			seedDossiers(b, db.Client, 5_000, 10)
+			runConcurrently(b, a, dossiersQuery, map[string]any{"n": 50})
+		})
+	}
+}
+
+// runConcurrently sends b.N requests from 16 clients (BENCH_CLIENTS) and reports the p50
+// and p99 latencies.
+func runConcurrently(b *testing.B, a *api, query string, vars map[string]any) {
+	{
+		{
+			body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
 			client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 32}}
 			do := func() time.Duration {
 				req, _ := http.NewRequest(http.MethodPost, a.srv.URL+"/graphql", bytes.NewReader(body))
@@ -75,6 +100,6 @@ func BenchmarkPartnershipsPage(b *testing.B) {
 			pct := func(p float64) float64 { return float64(lat[int(float64(len(lat)-1)*p)].Microseconds()) / 1000 }
 			b.ReportMetric(pct(0.50), "p50-ms")
 			b.ReportMetric(pct(0.99), "p99-ms")
-		})
+		}
 	}
 }

@@ -4,12 +4,16 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"coopdesk/ent"
 	"coopdesk/ent/country"
+	"coopdesk/ent/dossier"
+	"coopdesk/ent/dossierevent"
 	"coopdesk/ent/localauthority"
 	"coopdesk/ent/partnership"
 	"coopdesk/ent/theme"
+	"coopdesk/internal/testdb"
 )
 
 // seedPartnerships creates n partnerships, each between one of 200 French communes and one
@@ -80,4 +84,65 @@ func TestNoNPlusOne(t *testing.T) {
 			}
 		})
 	}
+}
+
+// seedDossiers creates n dossiers with events history entries and two milestones each.
+func seedDossiers(tb testing.TB, client *ent.Client, n, events int) {
+	tb.Helper()
+	ctx := context.Background()
+	fr := client.Country.Query().Where(country.Code("FR")).OnlyIDX(ctx)
+	applicant := client.LocalAuthority.Create().SetName("Département test").SetLevel(localauthority.LevelDepartement).SetCountryID(fr).SaveX(ctx)
+	user := client.User.Query().FirstIDX(ctx)
+	const batch = 500
+	for start := 0; start < n; start += batch {
+		var ds []*ent.DossierCreate
+		for i := start; i < min(n, start+batch); i++ {
+			ds = append(ds, client.Dossier.Create().SetTitle(fmt.Sprintf("Dossier %d", i)).SetCall(fmt.Sprintf("DCOL %d", 2020+i%7)).
+				SetSupportKind(dossier.SupportKindStrategy).SetApplicantID(applicant.ID).SetStatus(dossier.StatusUnderReview))
+		}
+		created := client.Dossier.CreateBulk(ds...).SaveX(ctx)
+		var evs []*ent.DossierEventCreate
+		var ms []*ent.MilestoneCreate
+		for _, d := range created {
+			for e := 0; e < events; e++ {
+				evs = append(evs, client.DossierEvent.Create().SetDossierID(d.ID).SetToStatus(dossierevent.ToStatusSubmitted).
+					SetComment("étape").SetAuthorID(user).SetAt(time.Now().Add(time.Duration(e)*time.Minute)))
+			}
+			ms = append(ms, client.Milestone.Create().SetDossierID(d.ID).SetTitle("Diagnostic").SetDueOn(time.Now().AddDate(0, -1, 0)),
+				client.Milestone.Create().SetDossierID(d.ID).SetTitle("Restitution").SetDueOn(time.Now().AddDate(0, 2, 0)))
+		}
+		for i := 0; i < len(evs); i += 1000 {
+			client.DossierEvent.CreateBulk(evs[i:min(len(evs), i+1000)]...).ExecX(ctx)
+		}
+		client.Milestone.CreateBulk(ms...).ExecX(ctx)
+	}
+}
+
+const dossiersQuery = `query($n: Int) { dossiers(first: $n, orderBy: {field: RECEIVED_ON, direction: DESC}) {
+	totalCount pageInfo { hasNextPage endCursor }
+	edges { node { id title call status supportKind applicant { name }
+		events(first: 10, orderBy: {field: AT, direction: DESC}) { totalCount edges { node { fromStatus toStatus comment at author { name } } } }
+		milestones { edges { node { title dueOn doneAt } } } } } } }`
+
+// TestNoNPlusOneDossiers: the dossiers list with history and milestones.
+func TestNoNPlusOneDossiers(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		a := newAPI(t, db, nil)
+		seedDossiers(t, db.Client, 60, 3)
+		count := func(n int) int64 {
+			db.Statements.Store(0)
+			d := a.ok(a.viewer, dossiersQuery, map[string]any{"n": n})
+			if got := len(get(d, "dossiers", "edges").([]any)); got != n {
+				t.Fatalf("asked %d dossiers, got %d", n, got)
+			}
+			if num(d, "dossiers", "edges", n-1, "node", "events", "totalCount") != 3 || str(d, "dossiers", "edges", n-1, "node", "milestones", "edges", 1, "node", "title") == "" {
+				t.Fatalf("nested edges missing: %v", get(d, "dossiers", "edges", n-1))
+			}
+			return db.Statements.Load()
+		}
+		five, fifty := count(5), count(50)
+		if five != fifty {
+			t.Errorf("statement count grows with rows: %d for 5, %d for 50", five, fifty)
+		}
+	})
 }
