@@ -68,6 +68,7 @@ func NewHandler(db *database.DB, opt Options) *handler.Server {
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		return next(withLoaders(ctx, client))
 	})
+	srv.AroundOperations(recordOutcome)
 	if opt.Observe != nil {
 		srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 			oc := graphql.GetOperationContext(ctx)

@@ -13,24 +13,26 @@ import (
 
 // Config holds every setting of coopdesk.
 type Config struct {
-	DatabaseURL       string         // COOPDESK_DATABASE_URL
-	Addr              string         // COOPDESK_ADDR
-	FetchAllowPrivate bool           // COOPDESK_FETCH_ALLOW_PRIVATE
-	SMTPURL           string         // COOPDESK_SMTP_URL
-	MailFrom          string         // COOPDESK_MAIL_FROM
-	TZ                *time.Location // COOPDESK_TZ
-	Introspection     bool           // COOPDESK_INTROSPECTION
-	MaxOpenConns      int            // COOPDESK_DB_MAX_OPEN_CONNS
-	MaxIdleConns      int            // COOPDESK_DB_MAX_IDLE_CONNS
-	QueryCostLimit    int            // COOPDESK_QUERY_COST_LIMIT
-	QueryDepthLimit   int            // COOPDESK_QUERY_DEPTH_LIMIT
-	QueryTokenLimit   int            // COOPDESK_QUERY_TOKEN_LIMIT
-	ShutdownTimeout   time.Duration  // COOPDESK_SHUTDOWN_TIMEOUT
-	DigestCron        string         // COOPDESK_DIGEST_CRON
-	LogLevel          string         // COOPDESK_LOG_LEVEL
-	WorkerSchedule    string         // COOPDESK_WORKER_SCHEDULE
-	WorkerConcurrency int            // COOPDESK_WORKER_CONCURRENCY
-	WorkerLease       time.Duration  // COOPDESK_WORKER_LEASE
+	DatabaseURL        string         // COOPDESK_DATABASE_URL
+	Addr               string         // COOPDESK_ADDR
+	FetchAllowPrivate  bool           // COOPDESK_FETCH_ALLOW_PRIVATE
+	SMTPURL            string         // COOPDESK_SMTP_URL
+	MailFrom           string         // COOPDESK_MAIL_FROM
+	TZ                 *time.Location // COOPDESK_TZ
+	Introspection      bool           // COOPDESK_INTROSPECTION
+	MaxOpenConns       int            // COOPDESK_DB_MAX_OPEN_CONNS
+	MaxIdleConns       int            // COOPDESK_DB_MAX_IDLE_CONNS
+	QueryCostLimit     int            // COOPDESK_QUERY_COST_LIMIT
+	QueryDepthLimit    int            // COOPDESK_QUERY_DEPTH_LIMIT
+	QueryTokenLimit    int            // COOPDESK_QUERY_TOKEN_LIMIT
+	ShutdownTimeout    time.Duration  // COOPDESK_SHUTDOWN_TIMEOUT
+	DigestCron         string         // COOPDESK_DIGEST_CRON
+	LogLevel           string         // COOPDESK_LOG_LEVEL
+	WorkerSchedule     string         // COOPDESK_WORKER_SCHEDULE
+	WorkerConcurrency  int            // COOPDESK_WORKER_CONCURRENCY
+	WorkerLease        time.Duration  // COOPDESK_WORKER_LEASE
+	ResponseCacheTTL   time.Duration  // COOPDESK_RESPONSE_CACHE_TTL
+	ResponseCacheBytes int            // COOPDESK_RESPONSE_CACHE_MB
 }
 
 // Option describes one setting, for documentation and --help.
@@ -55,6 +57,8 @@ var Options = []Option{
 	{"COOPDESK_SHUTDOWN_TIMEOUT", "15s", "how long in-flight requests get on shutdown"},
 	{"COOPDESK_DIGEST_CRON", "0 7 * * *", "when the daily digests are built and sent"},
 	{"COOPDESK_LOG_LEVEL", "info", "debug, info, warn or error"},
+	{"COOPDESK_RESPONSE_CACHE_TTL", "5s", "how long a repeated read query may be answered from memory while the database is unchanged (PostgreSQL; 0 turns it off)"},
+	{"COOPDESK_RESPONSE_CACHE_MB", "64", "memory for cached query answers"},
 	{"COOPDESK_WORKER_SCHEDULE", "@every 1m", "when the veille worker looks for due feeds (cron spec, in COOPDESK_TZ)"},
 	{"COOPDESK_WORKER_CONCURRENCY", "8", "feeds a worker fetches at once"},
 	{"COOPDESK_WORKER_LEASE", "5m", "how long a claimed feed stays leased if its worker dies"},
@@ -126,6 +130,12 @@ func Load(getenv func(string) string) (*Config, error) {
 		errs = append(errs, fmt.Sprintf("COOPDESK_SHUTDOWN_TIMEOUT: want a duration such as 15s, got %q", get("COOPDESK_SHUTDOWN_TIMEOUT")))
 	}
 	c.ShutdownTimeout = d
+	if ttl, err := time.ParseDuration(get("COOPDESK_RESPONSE_CACHE_TTL")); err != nil || ttl < 0 {
+		errs = append(errs, fmt.Sprintf("COOPDESK_RESPONSE_CACHE_TTL: want a duration such as 5s or 0, got %q", get("COOPDESK_RESPONSE_CACHE_TTL")))
+	} else {
+		c.ResponseCacheTTL = ttl
+	}
+	c.ResponseCacheBytes = integer("COOPDESK_RESPONSE_CACHE_MB", 0) << 20
 	lease, err := time.ParseDuration(get("COOPDESK_WORKER_LEASE"))
 	if err != nil || lease < time.Second {
 		errs = append(errs, fmt.Sprintf("COOPDESK_WORKER_LEASE: want a duration of at least 1s such as 5m, got %q", get("COOPDESK_WORKER_LEASE")))

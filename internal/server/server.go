@@ -42,7 +42,8 @@ func New(db *database.DB, cfg *config.Config) *Server {
 	route := func(pattern, name string, h http.Handler) {
 		mux.Handle(pattern, s.metrics.instrument(name, h))
 	}
-	route("/graphql", "/graphql", s.requireToken(limitBody(gql)))
+	cache := newResponseCache(db, cfg.ResponseCacheTTL, cfg.ResponseCacheBytes)
+	route("/graphql", "/graphql", s.requireToken(limitBody(cache.middleware(gql))))
 	route("GET /healthz", "/healthz", http.HandlerFunc(healthz))
 	route("GET /readyz", "/readyz", http.HandlerFunc(s.readyz))
 	route("GET /metrics", "/metrics", s.requireToken(s.metrics.Handler()))
