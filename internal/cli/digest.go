@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"coopdesk/internal/search"
 	"errors"
 	"fmt"
 	"strings"
@@ -96,7 +97,7 @@ func digestCmd(ctx context.Context, env Env, args []string) error {
 	if err := db.Exclusive(ctx, func() error { return prepare(ctx, db) }); err != nil {
 		return err
 	}
-	row, frozen, err := digest.BuildAndStore(ctx, db.Client, *group, *date, digest.Options{Location: cfg.TZ, Now: now})
+	row, frozen, err := digest.BuildAndStore(ctx, db.Client, *group, *date, digest.Options{Location: cfg.TZ, Now: now, SavedSearches: search.DigestMatcher{Engine: search.New(db), Client: db.Client}})
 	if errors.Is(err, digest.ErrUnknownGroup) {
 		return fmt.Errorf("%w: --group: %v", errUsage, err)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"coopdesk/internal/config"
 	"coopdesk/internal/database"
+	"coopdesk/internal/search"
 	"coopdesk/worker/digest"
 
 	"github.com/robfig/cron/v3"
@@ -16,7 +17,7 @@ import (
 // startDigests schedules the daily digests (COOPDESK_DIGEST_CRON in COOPDESK_TZ) and returns
 // a function that stops the schedule and waits for a run in progress.
 func startDigests(ctx context.Context, cfg *config.Config, db *database.DB) (stop func(), err error) {
-	daily, err := digest.NewDaily(db.Client, cfg.TZ, cfg.SMTPURL, cfg.MailFrom, nil)
+	daily, err := digest.NewDaily(db.Client, cfg.TZ, cfg.SMTPURL, cfg.MailFrom, search.DigestMatcher{Engine: search.New(db), Client: db.Client})
 	if err != nil {
 		return nil, fmt.Errorf("digest schedule: %w", err)
 	}

@@ -9,6 +9,7 @@ import (
 	"coopdesk/ent/articlegrouptag"
 	"coopdesk/ent/articletopic"
 	"coopdesk/ent/countrygroup"
+	"coopdesk/internal/search"
 	"coopdesk/internal/testdb"
 )
 
@@ -115,5 +116,30 @@ func TestTagCorrectionsAPI(t *testing.T) {
 		a.fails(a.staff, "BAD_USER_INPUT", q, map[string]any{"a": art.ID, "k": "GROUP", "v": "atlantide"})
 		a.fails(a.staff, "NOT_FOUND", q, map[string]any{"a": 12345, "k": "GROUP", "v": "liban"})
 		a.fails(a.viewer, "FORBIDDEN", q, map[string]any{"a": art.ID, "k": "GROUP", "v": "liban"})
+	})
+}
+
+// TestDigestMatcher: the digest's saved-search section finds the window's articles that a
+// subscriber's saved search matches.
+func TestDigestMatcher(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		a := newAPI(t, db, nil)
+		ctx := context.Background()
+		f := db.Client.Feed.Create().SetURL("https://example.org/feed").SaveX(ctx)
+		var ids []int
+		for i, title := range []string{"Budget municipal de Sfax adopté", "Élections à Beyrouth", "Sfax : nouvelle station d'épuration"} {
+			art := db.Client.Article.Create().SetURL("https://example.org/" + title).SetGUID(title).SetTitle(title).
+				SetPublishedAt(time.Now().Add(-time.Duration(i) * time.Hour)).SetContentHash("h").SetFeedID(f.ID).SaveX(ctx)
+			ids = append(ids, art.ID)
+		}
+		s := a.ok(a.staff, `mutation { createSavedSearch(name: "Sfax", query: "sfax") { id } }`, nil)
+		m := search.DigestMatcher{Engine: search.New(db.DB), Client: db.Client}
+		got, err := m.Matches(ctx, mustInt(t, str(s, "createSavedSearch", "id")), ids[:2])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 1 || got[0] != ids[0] {
+			t.Errorf("matches: %v, want [%d]", got, ids[0])
+		}
 	})
 }
