@@ -34,6 +34,8 @@ type ArticleGroupTag struct {
 	CreatedAt time.Time `json:"created_at,omitempty"`
 	// GroupID holds the value of the "group_id" field.
 	GroupID int `json:"group_id,omitempty"`
+	// copy of the article's published_at, for aggregates
+	PublishedAt *time.Time `json:"published_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the ArticleGroupTagQuery when eager-loading is set.
 	Edges        ArticleGroupTagEdges `json:"edges"`
@@ -90,7 +92,7 @@ func (*ArticleGroupTag) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullInt64)
 		case articlegrouptag.FieldMethod:
 			values[i] = new(sql.NullString)
-		case articlegrouptag.FieldCreatedAt:
+		case articlegrouptag.FieldCreatedAt, articlegrouptag.FieldPublishedAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -156,6 +158,13 @@ func (_m *ArticleGroupTag) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field group_id", values[i])
 			} else if value.Valid {
 				_m.GroupID = int(value.Int64)
+			}
+		case articlegrouptag.FieldPublishedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field published_at", values[i])
+			} else if value.Valid {
+				_m.PublishedAt = new(time.Time)
+				*_m.PublishedAt = value.Time
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -223,6 +232,11 @@ func (_m *ArticleGroupTag) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("group_id=")
 	builder.WriteString(fmt.Sprintf("%v", _m.GroupID))
+	builder.WriteString(", ")
+	if v := _m.PublishedAt; v != nil {
+		builder.WriteString("published_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -90,6 +90,20 @@ func (_c *ArticleGroupTagCreate) SetGroupID(v int) *ArticleGroupTagCreate {
 	return _c
 }
 
+// SetPublishedAt sets the "published_at" field.
+func (_c *ArticleGroupTagCreate) SetPublishedAt(v time.Time) *ArticleGroupTagCreate {
+	_c.mutation.SetPublishedAt(v)
+	return _c
+}
+
+// SetNillablePublishedAt sets the "published_at" field if the given value is not nil.
+func (_c *ArticleGroupTagCreate) SetNillablePublishedAt(v *time.Time) *ArticleGroupTagCreate {
+	if v != nil {
+		_c.SetPublishedAt(*v)
+	}
+	return _c
+}
+
 // SetArticle sets the "article" edge to the Article entity.
 func (_c *ArticleGroupTagCreate) SetArticle(v *Article) *ArticleGroupTagCreate {
 	return _c.SetArticleID(v.ID)
@@ -226,6 +240,10 @@ func (_c *ArticleGroupTagCreate) createSpec() (*ArticleGroupTag, *sqlgraph.Creat
 	if value, ok := _c.mutation.CreatedAt(); ok {
 		_spec.SetField(articlegrouptag.FieldCreatedAt, field.TypeTime, value)
 		_node.CreatedAt = value
+	}
+	if value, ok := _c.mutation.PublishedAt(); ok {
+		_spec.SetField(articlegrouptag.FieldPublishedAt, field.TypeTime, value)
+		_node.PublishedAt = &value
 	}
 	if nodes := _c.mutation.ArticleIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -409,6 +427,24 @@ func (u *ArticleGroupTagUpsert) UpdateGroupID() *ArticleGroupTagUpsert {
 	return u
 }
 
+// SetPublishedAt sets the "published_at" field.
+func (u *ArticleGroupTagUpsert) SetPublishedAt(v time.Time) *ArticleGroupTagUpsert {
+	u.Set(articlegrouptag.FieldPublishedAt, v)
+	return u
+}
+
+// UpdatePublishedAt sets the "published_at" field to the value that was provided on create.
+func (u *ArticleGroupTagUpsert) UpdatePublishedAt() *ArticleGroupTagUpsert {
+	u.SetExcluded(articlegrouptag.FieldPublishedAt)
+	return u
+}
+
+// ClearPublishedAt clears the value of the "published_at" field.
+func (u *ArticleGroupTagUpsert) ClearPublishedAt() *ArticleGroupTagUpsert {
+	u.SetNull(articlegrouptag.FieldPublishedAt)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -558,6 +594,27 @@ func (u *ArticleGroupTagUpsertOne) SetGroupID(v int) *ArticleGroupTagUpsertOne {
 func (u *ArticleGroupTagUpsertOne) UpdateGroupID() *ArticleGroupTagUpsertOne {
 	return u.Update(func(s *ArticleGroupTagUpsert) {
 		s.UpdateGroupID()
+	})
+}
+
+// SetPublishedAt sets the "published_at" field.
+func (u *ArticleGroupTagUpsertOne) SetPublishedAt(v time.Time) *ArticleGroupTagUpsertOne {
+	return u.Update(func(s *ArticleGroupTagUpsert) {
+		s.SetPublishedAt(v)
+	})
+}
+
+// UpdatePublishedAt sets the "published_at" field to the value that was provided on create.
+func (u *ArticleGroupTagUpsertOne) UpdatePublishedAt() *ArticleGroupTagUpsertOne {
+	return u.Update(func(s *ArticleGroupTagUpsert) {
+		s.UpdatePublishedAt()
+	})
+}
+
+// ClearPublishedAt clears the value of the "published_at" field.
+func (u *ArticleGroupTagUpsertOne) ClearPublishedAt() *ArticleGroupTagUpsertOne {
+	return u.Update(func(s *ArticleGroupTagUpsert) {
+		s.ClearPublishedAt()
 	})
 }
 
@@ -874,6 +931,27 @@ func (u *ArticleGroupTagUpsertBulk) SetGroupID(v int) *ArticleGroupTagUpsertBulk
 func (u *ArticleGroupTagUpsertBulk) UpdateGroupID() *ArticleGroupTagUpsertBulk {
 	return u.Update(func(s *ArticleGroupTagUpsert) {
 		s.UpdateGroupID()
+	})
+}
+
+// SetPublishedAt sets the "published_at" field.
+func (u *ArticleGroupTagUpsertBulk) SetPublishedAt(v time.Time) *ArticleGroupTagUpsertBulk {
+	return u.Update(func(s *ArticleGroupTagUpsert) {
+		s.SetPublishedAt(v)
+	})
+}
+
+// UpdatePublishedAt sets the "published_at" field to the value that was provided on create.
+func (u *ArticleGroupTagUpsertBulk) UpdatePublishedAt() *ArticleGroupTagUpsertBulk {
+	return u.Update(func(s *ArticleGroupTagUpsert) {
+		s.UpdatePublishedAt()
+	})
+}
+
+// ClearPublishedAt clears the value of the "published_at" field.
+func (u *ArticleGroupTagUpsertBulk) ClearPublishedAt() *ArticleGroupTagUpsertBulk {
+	return u.Update(func(s *ArticleGroupTagUpsert) {
+		s.ClearPublishedAt()
 	})
 }
 

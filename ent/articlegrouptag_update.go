@@ -141,6 +141,26 @@ func (_u *ArticleGroupTagUpdate) SetNillableGroupID(v *int) *ArticleGroupTagUpda
 	return _u
 }
 
+// SetPublishedAt sets the "published_at" field.
+func (_u *ArticleGroupTagUpdate) SetPublishedAt(v time.Time) *ArticleGroupTagUpdate {
+	_u.mutation.SetPublishedAt(v)
+	return _u
+}
+
+// SetNillablePublishedAt sets the "published_at" field if the given value is not nil.
+func (_u *ArticleGroupTagUpdate) SetNillablePublishedAt(v *time.Time) *ArticleGroupTagUpdate {
+	if v != nil {
+		_u.SetPublishedAt(*v)
+	}
+	return _u
+}
+
+// ClearPublishedAt clears the value of the "published_at" field.
+func (_u *ArticleGroupTagUpdate) ClearPublishedAt() *ArticleGroupTagUpdate {
+	_u.mutation.ClearPublishedAt()
+	return _u
+}
+
 // SetArticle sets the "article" edge to the Article entity.
 func (_u *ArticleGroupTagUpdate) SetArticle(v *Article) *ArticleGroupTagUpdate {
 	return _u.SetArticleID(v.ID)
@@ -254,6 +274,12 @@ func (_u *ArticleGroupTagUpdate) sqlSave(ctx context.Context) (_node int, err er
 	}
 	if value, ok := _u.mutation.CreatedAt(); ok {
 		_spec.SetField(articlegrouptag.FieldCreatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.PublishedAt(); ok {
+		_spec.SetField(articlegrouptag.FieldPublishedAt, field.TypeTime, value)
+	}
+	if _u.mutation.PublishedAtCleared() {
+		_spec.ClearField(articlegrouptag.FieldPublishedAt, field.TypeTime)
 	}
 	if _u.mutation.ArticleCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -444,6 +470,26 @@ func (_u *ArticleGroupTagUpdateOne) SetNillableGroupID(v *int) *ArticleGroupTagU
 	return _u
 }
 
+// SetPublishedAt sets the "published_at" field.
+func (_u *ArticleGroupTagUpdateOne) SetPublishedAt(v time.Time) *ArticleGroupTagUpdateOne {
+	_u.mutation.SetPublishedAt(v)
+	return _u
+}
+
+// SetNillablePublishedAt sets the "published_at" field if the given value is not nil.
+func (_u *ArticleGroupTagUpdateOne) SetNillablePublishedAt(v *time.Time) *ArticleGroupTagUpdateOne {
+	if v != nil {
+		_u.SetPublishedAt(*v)
+	}
+	return _u
+}
+
+// ClearPublishedAt clears the value of the "published_at" field.
+func (_u *ArticleGroupTagUpdateOne) ClearPublishedAt() *ArticleGroupTagUpdateOne {
+	_u.mutation.ClearPublishedAt()
+	return _u
+}
+
 // SetArticle sets the "article" edge to the Article entity.
 func (_u *ArticleGroupTagUpdateOne) SetArticle(v *Article) *ArticleGroupTagUpdateOne {
 	return _u.SetArticleID(v.ID)
@@ -587,6 +633,12 @@ func (_u *ArticleGroupTagUpdateOne) sqlSave(ctx context.Context) (_node *Article
 	}
 	if value, ok := _u.mutation.CreatedAt(); ok {
 		_spec.SetField(articlegrouptag.FieldCreatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.PublishedAt(); ok {
+		_spec.SetField(articlegrouptag.FieldPublishedAt, field.TypeTime, value)
+	}
+	if _u.mutation.PublishedAtCleared() {
+		_spec.ClearField(articlegrouptag.FieldPublishedAt, field.TypeTime)
 	}
 	if _u.mutation.ArticleCleared() {
 		edge := &sqlgraph.EdgeSpec{

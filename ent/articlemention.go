@@ -34,6 +34,8 @@ type ArticleMention struct {
 	CreatedAt time.Time `json:"created_at,omitempty"`
 	// AuthorityID holds the value of the "authority_id" field.
 	AuthorityID int `json:"authority_id,omitempty"`
+	// copy of the article's published_at, for aggregates
+	PublishedAt *time.Time `json:"published_at,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the ArticleMentionQuery when eager-loading is set.
 	Edges        ArticleMentionEdges `json:"edges"`
@@ -90,7 +92,7 @@ func (*ArticleMention) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullInt64)
 		case articlemention.FieldMethod:
 			values[i] = new(sql.NullString)
-		case articlemention.FieldCreatedAt:
+		case articlemention.FieldCreatedAt, articlemention.FieldPublishedAt:
 			values[i] = new(sql.NullTime)
 		default:
 			values[i] = new(sql.UnknownType)
@@ -156,6 +158,13 @@ func (_m *ArticleMention) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field authority_id", values[i])
 			} else if value.Valid {
 				_m.AuthorityID = int(value.Int64)
+			}
+		case articlemention.FieldPublishedAt:
+			if value, ok := values[i].(*sql.NullTime); !ok {
+				return fmt.Errorf("unexpected type %T for field published_at", values[i])
+			} else if value.Valid {
+				_m.PublishedAt = new(time.Time)
+				*_m.PublishedAt = value.Time
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -223,6 +232,11 @@ func (_m *ArticleMention) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("authority_id=")
 	builder.WriteString(fmt.Sprintf("%v", _m.AuthorityID))
+	builder.WriteString(", ")
+	if v := _m.PublishedAt; v != nil {
+		builder.WriteString("published_at=")
+		builder.WriteString(v.Format(time.ANSIC))
+	}
 	builder.WriteByte(')')
 	return builder.String()
 }

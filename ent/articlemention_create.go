@@ -90,6 +90,20 @@ func (_c *ArticleMentionCreate) SetAuthorityID(v int) *ArticleMentionCreate {
 	return _c
 }
 
+// SetPublishedAt sets the "published_at" field.
+func (_c *ArticleMentionCreate) SetPublishedAt(v time.Time) *ArticleMentionCreate {
+	_c.mutation.SetPublishedAt(v)
+	return _c
+}
+
+// SetNillablePublishedAt sets the "published_at" field if the given value is not nil.
+func (_c *ArticleMentionCreate) SetNillablePublishedAt(v *time.Time) *ArticleMentionCreate {
+	if v != nil {
+		_c.SetPublishedAt(*v)
+	}
+	return _c
+}
+
 // SetArticle sets the "article" edge to the Article entity.
 func (_c *ArticleMentionCreate) SetArticle(v *Article) *ArticleMentionCreate {
 	return _c.SetArticleID(v.ID)
@@ -226,6 +240,10 @@ func (_c *ArticleMentionCreate) createSpec() (*ArticleMention, *sqlgraph.CreateS
 	if value, ok := _c.mutation.CreatedAt(); ok {
 		_spec.SetField(articlemention.FieldCreatedAt, field.TypeTime, value)
 		_node.CreatedAt = value
+	}
+	if value, ok := _c.mutation.PublishedAt(); ok {
+		_spec.SetField(articlemention.FieldPublishedAt, field.TypeTime, value)
+		_node.PublishedAt = &value
 	}
 	if nodes := _c.mutation.ArticleIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -409,6 +427,24 @@ func (u *ArticleMentionUpsert) UpdateAuthorityID() *ArticleMentionUpsert {
 	return u
 }
 
+// SetPublishedAt sets the "published_at" field.
+func (u *ArticleMentionUpsert) SetPublishedAt(v time.Time) *ArticleMentionUpsert {
+	u.Set(articlemention.FieldPublishedAt, v)
+	return u
+}
+
+// UpdatePublishedAt sets the "published_at" field to the value that was provided on create.
+func (u *ArticleMentionUpsert) UpdatePublishedAt() *ArticleMentionUpsert {
+	u.SetExcluded(articlemention.FieldPublishedAt)
+	return u
+}
+
+// ClearPublishedAt clears the value of the "published_at" field.
+func (u *ArticleMentionUpsert) ClearPublishedAt() *ArticleMentionUpsert {
+	u.SetNull(articlemention.FieldPublishedAt)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -558,6 +594,27 @@ func (u *ArticleMentionUpsertOne) SetAuthorityID(v int) *ArticleMentionUpsertOne
 func (u *ArticleMentionUpsertOne) UpdateAuthorityID() *ArticleMentionUpsertOne {
 	return u.Update(func(s *ArticleMentionUpsert) {
 		s.UpdateAuthorityID()
+	})
+}
+
+// SetPublishedAt sets the "published_at" field.
+func (u *ArticleMentionUpsertOne) SetPublishedAt(v time.Time) *ArticleMentionUpsertOne {
+	return u.Update(func(s *ArticleMentionUpsert) {
+		s.SetPublishedAt(v)
+	})
+}
+
+// UpdatePublishedAt sets the "published_at" field to the value that was provided on create.
+func (u *ArticleMentionUpsertOne) UpdatePublishedAt() *ArticleMentionUpsertOne {
+	return u.Update(func(s *ArticleMentionUpsert) {
+		s.UpdatePublishedAt()
+	})
+}
+
+// ClearPublishedAt clears the value of the "published_at" field.
+func (u *ArticleMentionUpsertOne) ClearPublishedAt() *ArticleMentionUpsertOne {
+	return u.Update(func(s *ArticleMentionUpsert) {
+		s.ClearPublishedAt()
 	})
 }
 
@@ -874,6 +931,27 @@ func (u *ArticleMentionUpsertBulk) SetAuthorityID(v int) *ArticleMentionUpsertBu
 func (u *ArticleMentionUpsertBulk) UpdateAuthorityID() *ArticleMentionUpsertBulk {
 	return u.Update(func(s *ArticleMentionUpsert) {
 		s.UpdateAuthorityID()
+	})
+}
+
+// SetPublishedAt sets the "published_at" field.
+func (u *ArticleMentionUpsertBulk) SetPublishedAt(v time.Time) *ArticleMentionUpsertBulk {
+	return u.Update(func(s *ArticleMentionUpsert) {
+		s.SetPublishedAt(v)
+	})
+}
+
+// UpdatePublishedAt sets the "published_at" field to the value that was provided on create.
+func (u *ArticleMentionUpsertBulk) UpdatePublishedAt() *ArticleMentionUpsertBulk {
+	return u.Update(func(s *ArticleMentionUpsert) {
+		s.UpdatePublishedAt()
+	})
+}
+
+// ClearPublishedAt clears the value of the "published_at" field.
+func (u *ArticleMentionUpsertBulk) ClearPublishedAt() *ArticleMentionUpsertBulk {
+	return u.Update(func(s *ArticleMentionUpsert) {
+		s.ClearPublishedAt()
 	})
 }
 

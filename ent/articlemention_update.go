@@ -141,6 +141,26 @@ func (_u *ArticleMentionUpdate) SetNillableAuthorityID(v *int) *ArticleMentionUp
 	return _u
 }
 
+// SetPublishedAt sets the "published_at" field.
+func (_u *ArticleMentionUpdate) SetPublishedAt(v time.Time) *ArticleMentionUpdate {
+	_u.mutation.SetPublishedAt(v)
+	return _u
+}
+
+// SetNillablePublishedAt sets the "published_at" field if the given value is not nil.
+func (_u *ArticleMentionUpdate) SetNillablePublishedAt(v *time.Time) *ArticleMentionUpdate {
+	if v != nil {
+		_u.SetPublishedAt(*v)
+	}
+	return _u
+}
+
+// ClearPublishedAt clears the value of the "published_at" field.
+func (_u *ArticleMentionUpdate) ClearPublishedAt() *ArticleMentionUpdate {
+	_u.mutation.ClearPublishedAt()
+	return _u
+}
+
 // SetArticle sets the "article" edge to the Article entity.
 func (_u *ArticleMentionUpdate) SetArticle(v *Article) *ArticleMentionUpdate {
 	return _u.SetArticleID(v.ID)
@@ -254,6 +274,12 @@ func (_u *ArticleMentionUpdate) sqlSave(ctx context.Context) (_node int, err err
 	}
 	if value, ok := _u.mutation.CreatedAt(); ok {
 		_spec.SetField(articlemention.FieldCreatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.PublishedAt(); ok {
+		_spec.SetField(articlemention.FieldPublishedAt, field.TypeTime, value)
+	}
+	if _u.mutation.PublishedAtCleared() {
+		_spec.ClearField(articlemention.FieldPublishedAt, field.TypeTime)
 	}
 	if _u.mutation.ArticleCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -444,6 +470,26 @@ func (_u *ArticleMentionUpdateOne) SetNillableAuthorityID(v *int) *ArticleMentio
 	return _u
 }
 
+// SetPublishedAt sets the "published_at" field.
+func (_u *ArticleMentionUpdateOne) SetPublishedAt(v time.Time) *ArticleMentionUpdateOne {
+	_u.mutation.SetPublishedAt(v)
+	return _u
+}
+
+// SetNillablePublishedAt sets the "published_at" field if the given value is not nil.
+func (_u *ArticleMentionUpdateOne) SetNillablePublishedAt(v *time.Time) *ArticleMentionUpdateOne {
+	if v != nil {
+		_u.SetPublishedAt(*v)
+	}
+	return _u
+}
+
+// ClearPublishedAt clears the value of the "published_at" field.
+func (_u *ArticleMentionUpdateOne) ClearPublishedAt() *ArticleMentionUpdateOne {
+	_u.mutation.ClearPublishedAt()
+	return _u
+}
+
 // SetArticle sets the "article" edge to the Article entity.
 func (_u *ArticleMentionUpdateOne) SetArticle(v *Article) *ArticleMentionUpdateOne {
 	return _u.SetArticleID(v.ID)
@@ -587,6 +633,12 @@ func (_u *ArticleMentionUpdateOne) sqlSave(ctx context.Context) (_node *ArticleM
 	}
 	if value, ok := _u.mutation.CreatedAt(); ok {
 		_spec.SetField(articlemention.FieldCreatedAt, field.TypeTime, value)
+	}
+	if value, ok := _u.mutation.PublishedAt(); ok {
+		_spec.SetField(articlemention.FieldPublishedAt, field.TypeTime, value)
+	}
+	if _u.mutation.PublishedAtCleared() {
+		_spec.ClearField(articlemention.FieldPublishedAt, field.TypeTime)
 	}
 	if _u.mutation.ArticleCleared() {
 		edge := &sqlgraph.EdgeSpec{

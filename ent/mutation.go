@@ -3712,6 +3712,7 @@ type ArticleGroupTagMutation struct {
 	appendevidence []string
 	removed        *bool
 	created_at     *time.Time
+	published_at   *time.Time
 	clearedFields  map[string]struct{}
 	article        *int
 	clearedarticle bool
@@ -4121,6 +4122,55 @@ func (m *ArticleGroupTagMutation) ResetGroupID() {
 	m.group = nil
 }
 
+// SetPublishedAt sets the "published_at" field.
+func (m *ArticleGroupTagMutation) SetPublishedAt(t time.Time) {
+	m.published_at = &t
+}
+
+// PublishedAt returns the value of the "published_at" field in the mutation.
+func (m *ArticleGroupTagMutation) PublishedAt() (r time.Time, exists bool) {
+	v := m.published_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPublishedAt returns the old "published_at" field's value of the ArticleGroupTag entity.
+// If the ArticleGroupTag object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ArticleGroupTagMutation) OldPublishedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPublishedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPublishedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPublishedAt: %w", err)
+	}
+	return oldValue.PublishedAt, nil
+}
+
+// ClearPublishedAt clears the value of the "published_at" field.
+func (m *ArticleGroupTagMutation) ClearPublishedAt() {
+	m.published_at = nil
+	m.clearedFields[articlegrouptag.FieldPublishedAt] = struct{}{}
+}
+
+// PublishedAtCleared returns if the "published_at" field was cleared in this mutation.
+func (m *ArticleGroupTagMutation) PublishedAtCleared() bool {
+	_, ok := m.clearedFields[articlegrouptag.FieldPublishedAt]
+	return ok
+}
+
+// ResetPublishedAt resets all changes to the "published_at" field.
+func (m *ArticleGroupTagMutation) ResetPublishedAt() {
+	m.published_at = nil
+	delete(m.clearedFields, articlegrouptag.FieldPublishedAt)
+}
+
 // ClearArticle clears the "article" edge to the Article entity.
 func (m *ArticleGroupTagMutation) ClearArticle() {
 	m.clearedarticle = true
@@ -4209,7 +4259,7 @@ func (m *ArticleGroupTagMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ArticleGroupTagMutation) Fields() []string {
-	fields := make([]string, 0, 7)
+	fields := make([]string, 0, 8)
 	if m.score != nil {
 		fields = append(fields, articlegrouptag.FieldScore)
 	}
@@ -4230,6 +4280,9 @@ func (m *ArticleGroupTagMutation) Fields() []string {
 	}
 	if m.group != nil {
 		fields = append(fields, articlegrouptag.FieldGroupID)
+	}
+	if m.published_at != nil {
+		fields = append(fields, articlegrouptag.FieldPublishedAt)
 	}
 	return fields
 }
@@ -4253,6 +4306,8 @@ func (m *ArticleGroupTagMutation) Field(name string) (ent.Value, bool) {
 		return m.CreatedAt()
 	case articlegrouptag.FieldGroupID:
 		return m.GroupID()
+	case articlegrouptag.FieldPublishedAt:
+		return m.PublishedAt()
 	}
 	return nil, false
 }
@@ -4276,6 +4331,8 @@ func (m *ArticleGroupTagMutation) OldField(ctx context.Context, name string) (en
 		return m.OldCreatedAt(ctx)
 	case articlegrouptag.FieldGroupID:
 		return m.OldGroupID(ctx)
+	case articlegrouptag.FieldPublishedAt:
+		return m.OldPublishedAt(ctx)
 	}
 	return nil, fmt.Errorf("unknown ArticleGroupTag field %s", name)
 }
@@ -4334,6 +4391,13 @@ func (m *ArticleGroupTagMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetGroupID(v)
 		return nil
+	case articlegrouptag.FieldPublishedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPublishedAt(v)
+		return nil
 	}
 	return fmt.Errorf("unknown ArticleGroupTag field %s", name)
 }
@@ -4382,6 +4446,9 @@ func (m *ArticleGroupTagMutation) ClearedFields() []string {
 	if m.FieldCleared(articlegrouptag.FieldEvidence) {
 		fields = append(fields, articlegrouptag.FieldEvidence)
 	}
+	if m.FieldCleared(articlegrouptag.FieldPublishedAt) {
+		fields = append(fields, articlegrouptag.FieldPublishedAt)
+	}
 	return fields
 }
 
@@ -4398,6 +4465,9 @@ func (m *ArticleGroupTagMutation) ClearField(name string) error {
 	switch name {
 	case articlegrouptag.FieldEvidence:
 		m.ClearEvidence()
+		return nil
+	case articlegrouptag.FieldPublishedAt:
+		m.ClearPublishedAt()
 		return nil
 	}
 	return fmt.Errorf("unknown ArticleGroupTag nullable field %s", name)
@@ -4427,6 +4497,9 @@ func (m *ArticleGroupTagMutation) ResetField(name string) error {
 		return nil
 	case articlegrouptag.FieldGroupID:
 		m.ResetGroupID()
+		return nil
+	case articlegrouptag.FieldPublishedAt:
+		m.ResetPublishedAt()
 		return nil
 	}
 	return fmt.Errorf("unknown ArticleGroupTag field %s", name)
@@ -4537,6 +4610,7 @@ type ArticleMentionMutation struct {
 	appendevidence   []string
 	removed          *bool
 	created_at       *time.Time
+	published_at     *time.Time
 	clearedFields    map[string]struct{}
 	article          *int
 	clearedarticle   bool
@@ -4946,6 +5020,55 @@ func (m *ArticleMentionMutation) ResetAuthorityID() {
 	m.authority = nil
 }
 
+// SetPublishedAt sets the "published_at" field.
+func (m *ArticleMentionMutation) SetPublishedAt(t time.Time) {
+	m.published_at = &t
+}
+
+// PublishedAt returns the value of the "published_at" field in the mutation.
+func (m *ArticleMentionMutation) PublishedAt() (r time.Time, exists bool) {
+	v := m.published_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPublishedAt returns the old "published_at" field's value of the ArticleMention entity.
+// If the ArticleMention object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ArticleMentionMutation) OldPublishedAt(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPublishedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPublishedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPublishedAt: %w", err)
+	}
+	return oldValue.PublishedAt, nil
+}
+
+// ClearPublishedAt clears the value of the "published_at" field.
+func (m *ArticleMentionMutation) ClearPublishedAt() {
+	m.published_at = nil
+	m.clearedFields[articlemention.FieldPublishedAt] = struct{}{}
+}
+
+// PublishedAtCleared returns if the "published_at" field was cleared in this mutation.
+func (m *ArticleMentionMutation) PublishedAtCleared() bool {
+	_, ok := m.clearedFields[articlemention.FieldPublishedAt]
+	return ok
+}
+
+// ResetPublishedAt resets all changes to the "published_at" field.
+func (m *ArticleMentionMutation) ResetPublishedAt() {
+	m.published_at = nil
+	delete(m.clearedFields, articlemention.FieldPublishedAt)
+}
+
 // ClearArticle clears the "article" edge to the Article entity.
 func (m *ArticleMentionMutation) ClearArticle() {
 	m.clearedarticle = true
@@ -5034,7 +5157,7 @@ func (m *ArticleMentionMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ArticleMentionMutation) Fields() []string {
-	fields := make([]string, 0, 7)
+	fields := make([]string, 0, 8)
 	if m.score != nil {
 		fields = append(fields, articlemention.FieldScore)
 	}
@@ -5055,6 +5178,9 @@ func (m *ArticleMentionMutation) Fields() []string {
 	}
 	if m.authority != nil {
 		fields = append(fields, articlemention.FieldAuthorityID)
+	}
+	if m.published_at != nil {
+		fields = append(fields, articlemention.FieldPublishedAt)
 	}
 	return fields
 }
@@ -5078,6 +5204,8 @@ func (m *ArticleMentionMutation) Field(name string) (ent.Value, bool) {
 		return m.CreatedAt()
 	case articlemention.FieldAuthorityID:
 		return m.AuthorityID()
+	case articlemention.FieldPublishedAt:
+		return m.PublishedAt()
 	}
 	return nil, false
 }
@@ -5101,6 +5229,8 @@ func (m *ArticleMentionMutation) OldField(ctx context.Context, name string) (ent
 		return m.OldCreatedAt(ctx)
 	case articlemention.FieldAuthorityID:
 		return m.OldAuthorityID(ctx)
+	case articlemention.FieldPublishedAt:
+		return m.OldPublishedAt(ctx)
 	}
 	return nil, fmt.Errorf("unknown ArticleMention field %s", name)
 }
@@ -5159,6 +5289,13 @@ func (m *ArticleMentionMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetAuthorityID(v)
 		return nil
+	case articlemention.FieldPublishedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPublishedAt(v)
+		return nil
 	}
 	return fmt.Errorf("unknown ArticleMention field %s", name)
 }
@@ -5207,6 +5344,9 @@ func (m *ArticleMentionMutation) ClearedFields() []string {
 	if m.FieldCleared(articlemention.FieldEvidence) {
 		fields = append(fields, articlemention.FieldEvidence)
 	}
+	if m.FieldCleared(articlemention.FieldPublishedAt) {
+		fields = append(fields, articlemention.FieldPublishedAt)
+	}
 	return fields
 }
 
@@ -5223,6 +5363,9 @@ func (m *ArticleMentionMutation) ClearField(name string) error {
 	switch name {
 	case articlemention.FieldEvidence:
 		m.ClearEvidence()
+		return nil
+	case articlemention.FieldPublishedAt:
+		m.ClearPublishedAt()
 		return nil
 	}
 	return fmt.Errorf("unknown ArticleMention nullable field %s", name)
@@ -5252,6 +5395,9 @@ func (m *ArticleMentionMutation) ResetField(name string) error {
 		return nil
 	case articlemention.FieldAuthorityID:
 		m.ResetAuthorityID()
+		return nil
+	case articlemention.FieldPublishedAt:
+		m.ResetPublishedAt()
 		return nil
 	}
 	return fmt.Errorf("unknown ArticleMention field %s", name)

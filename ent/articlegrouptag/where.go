@@ -80,6 +80,11 @@ func GroupID(v int) predicate.ArticleGroupTag {
 	return predicate.ArticleGroupTag(sql.FieldEQ(FieldGroupID, v))
 }
 
+// PublishedAt applies equality check predicate on the "published_at" field. It's identical to PublishedAtEQ.
+func PublishedAt(v time.Time) predicate.ArticleGroupTag {
+	return predicate.ArticleGroupTag(sql.FieldEQ(FieldPublishedAt, v))
+}
+
 // ScoreEQ applies the EQ predicate on the "score" field.
 func ScoreEQ(v float64) predicate.ArticleGroupTag {
 	return predicate.ArticleGroupTag(sql.FieldEQ(FieldScore, v))
@@ -238,6 +243,56 @@ func GroupIDIn(vs ...int) predicate.ArticleGroupTag {
 // GroupIDNotIn applies the NotIn predicate on the "group_id" field.
 func GroupIDNotIn(vs ...int) predicate.ArticleGroupTag {
 	return predicate.ArticleGroupTag(sql.FieldNotIn(FieldGroupID, vs...))
+}
+
+// PublishedAtEQ applies the EQ predicate on the "published_at" field.
+func PublishedAtEQ(v time.Time) predicate.ArticleGroupTag {
+	return predicate.ArticleGroupTag(sql.FieldEQ(FieldPublishedAt, v))
+}
+
+// PublishedAtNEQ applies the NEQ predicate on the "published_at" field.
+func PublishedAtNEQ(v time.Time) predicate.ArticleGroupTag {
+	return predicate.ArticleGroupTag(sql.FieldNEQ(FieldPublishedAt, v))
+}
+
+// PublishedAtIn applies the In predicate on the "published_at" field.
+func PublishedAtIn(vs ...time.Time) predicate.ArticleGroupTag {
+	return predicate.ArticleGroupTag(sql.FieldIn(FieldPublishedAt, vs...))
+}
+
+// PublishedAtNotIn applies the NotIn predicate on the "published_at" field.
+func PublishedAtNotIn(vs ...time.Time) predicate.ArticleGroupTag {
+	return predicate.ArticleGroupTag(sql.FieldNotIn(FieldPublishedAt, vs...))
+}
+
+// PublishedAtGT applies the GT predicate on the "published_at" field.
+func PublishedAtGT(v time.Time) predicate.ArticleGroupTag {
+	return predicate.ArticleGroupTag(sql.FieldGT(FieldPublishedAt, v))
+}
+
+// PublishedAtGTE applies the GTE predicate on the "published_at" field.
+func PublishedAtGTE(v time.Time) predicate.ArticleGroupTag {
+	return predicate.ArticleGroupTag(sql.FieldGTE(FieldPublishedAt, v))
+}
+
+// PublishedAtLT applies the LT predicate on the "published_at" field.
+func PublishedAtLT(v time.Time) predicate.ArticleGroupTag {
+	return predicate.ArticleGroupTag(sql.FieldLT(FieldPublishedAt, v))
+}
+
+// PublishedAtLTE applies the LTE predicate on the "published_at" field.
+func PublishedAtLTE(v time.Time) predicate.ArticleGroupTag {
+	return predicate.ArticleGroupTag(sql.FieldLTE(FieldPublishedAt, v))
+}
+
+// PublishedAtIsNil applies the IsNil predicate on the "published_at" field.
+func PublishedAtIsNil() predicate.ArticleGroupTag {
+	return predicate.ArticleGroupTag(sql.FieldIsNull(FieldPublishedAt))
+}
+
+// PublishedAtNotNil applies the NotNil predicate on the "published_at" field.
+func PublishedAtNotNil() predicate.ArticleGroupTag {
+	return predicate.ArticleGroupTag(sql.FieldNotNull(FieldPublishedAt))
 }
 
 // HasArticle applies the HasEdge predicate on the "article" edge.

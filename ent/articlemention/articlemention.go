@@ -31,6 +31,8 @@ const (
 	FieldCreatedAt = "created_at"
 	// FieldAuthorityID holds the string denoting the authority_id field in the database.
 	FieldAuthorityID = "authority_id"
+	// FieldPublishedAt holds the string denoting the published_at field in the database.
+	FieldPublishedAt = "published_at"
 	// EdgeArticle holds the string denoting the article edge name in mutations.
 	EdgeArticle = "article"
 	// EdgeAuthority holds the string denoting the authority edge name in mutations.
@@ -63,6 +65,7 @@ var Columns = []string{
 	FieldArticleID,
 	FieldCreatedAt,
 	FieldAuthorityID,
+	FieldPublishedAt,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -146,6 +149,11 @@ func ByCreatedAt(opts ...sql.OrderTermOption) OrderOption {
 // ByAuthorityID orders the results by the authority_id field.
 func ByAuthorityID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldAuthorityID, opts...).ToFunc()
+}
+
+// ByPublishedAt orders the results by the published_at field.
+func ByPublishedAt(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPublishedAt, opts...).ToFunc()
 }
 
 // ByArticleField orders the results by article field.

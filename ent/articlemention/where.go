@@ -80,6 +80,11 @@ func AuthorityID(v int) predicate.ArticleMention {
 	return predicate.ArticleMention(sql.FieldEQ(FieldAuthorityID, v))
 }
 
+// PublishedAt applies equality check predicate on the "published_at" field. It's identical to PublishedAtEQ.
+func PublishedAt(v time.Time) predicate.ArticleMention {
+	return predicate.ArticleMention(sql.FieldEQ(FieldPublishedAt, v))
+}
+
 // ScoreEQ applies the EQ predicate on the "score" field.
 func ScoreEQ(v float64) predicate.ArticleMention {
 	return predicate.ArticleMention(sql.FieldEQ(FieldScore, v))
@@ -238,6 +243,56 @@ func AuthorityIDIn(vs ...int) predicate.ArticleMention {
 // AuthorityIDNotIn applies the NotIn predicate on the "authority_id" field.
 func AuthorityIDNotIn(vs ...int) predicate.ArticleMention {
 	return predicate.ArticleMention(sql.FieldNotIn(FieldAuthorityID, vs...))
+}
+
+// PublishedAtEQ applies the EQ predicate on the "published_at" field.
+func PublishedAtEQ(v time.Time) predicate.ArticleMention {
+	return predicate.ArticleMention(sql.FieldEQ(FieldPublishedAt, v))
+}
+
+// PublishedAtNEQ applies the NEQ predicate on the "published_at" field.
+func PublishedAtNEQ(v time.Time) predicate.ArticleMention {
+	return predicate.ArticleMention(sql.FieldNEQ(FieldPublishedAt, v))
+}
+
+// PublishedAtIn applies the In predicate on the "published_at" field.
+func PublishedAtIn(vs ...time.Time) predicate.ArticleMention {
+	return predicate.ArticleMention(sql.FieldIn(FieldPublishedAt, vs...))
+}
+
+// PublishedAtNotIn applies the NotIn predicate on the "published_at" field.
+func PublishedAtNotIn(vs ...time.Time) predicate.ArticleMention {
+	return predicate.ArticleMention(sql.FieldNotIn(FieldPublishedAt, vs...))
+}
+
+// PublishedAtGT applies the GT predicate on the "published_at" field.
+func PublishedAtGT(v time.Time) predicate.ArticleMention {
+	return predicate.ArticleMention(sql.FieldGT(FieldPublishedAt, v))
+}
+
+// PublishedAtGTE applies the GTE predicate on the "published_at" field.
+func PublishedAtGTE(v time.Time) predicate.ArticleMention {
+	return predicate.ArticleMention(sql.FieldGTE(FieldPublishedAt, v))
+}
+
+// PublishedAtLT applies the LT predicate on the "published_at" field.
+func PublishedAtLT(v time.Time) predicate.ArticleMention {
+	return predicate.ArticleMention(sql.FieldLT(FieldPublishedAt, v))
+}
+
+// PublishedAtLTE applies the LTE predicate on the "published_at" field.
+func PublishedAtLTE(v time.Time) predicate.ArticleMention {
+	return predicate.ArticleMention(sql.FieldLTE(FieldPublishedAt, v))
+}
+
+// PublishedAtIsNil applies the IsNil predicate on the "published_at" field.
+func PublishedAtIsNil() predicate.ArticleMention {
+	return predicate.ArticleMention(sql.FieldIsNull(FieldPublishedAt))
+}
+
+// PublishedAtNotNil applies the NotNil predicate on the "published_at" field.
+func PublishedAtNotNil() predicate.ArticleMention {
+	return predicate.ArticleMention(sql.FieldNotNull(FieldPublishedAt))
 }
 
 // HasArticle applies the HasEdge predicate on the "article" edge.

@@ -184,6 +184,7 @@ var (
 		{Name: "evidence", Type: field.TypeJSON, Nullable: true},
 		{Name: "removed", Type: field.TypeBool, Default: false},
 		{Name: "created_at", Type: field.TypeTime},
+		{Name: "published_at", Type: field.TypeTime, Nullable: true},
 		{Name: "article_id", Type: field.TypeInt},
 		{Name: "group_id", Type: field.TypeInt},
 	}
@@ -195,13 +196,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "article_group_tags_articles_article",
-				Columns:    []*schema.Column{ArticleGroupTagsColumns[6]},
+				Columns:    []*schema.Column{ArticleGroupTagsColumns[7]},
 				RefColumns: []*schema.Column{ArticlesColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "article_group_tags_country_groups_group",
-				Columns:    []*schema.Column{ArticleGroupTagsColumns[7]},
+				Columns:    []*schema.Column{ArticleGroupTagsColumns[8]},
 				RefColumns: []*schema.Column{CountryGroupsColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -210,12 +211,15 @@ var (
 			{
 				Name:    "articlegrouptag_article_id_group_id",
 				Unique:  true,
-				Columns: []*schema.Column{ArticleGroupTagsColumns[6], ArticleGroupTagsColumns[7]},
+				Columns: []*schema.Column{ArticleGroupTagsColumns[7], ArticleGroupTagsColumns[8]},
 			},
 			{
-				Name:    "articlegrouptag_group_id_removed",
+				Name:    "articlegrouptag_group_id_published_at",
 				Unique:  false,
-				Columns: []*schema.Column{ArticleGroupTagsColumns[7], ArticleGroupTagsColumns[4]},
+				Columns: []*schema.Column{ArticleGroupTagsColumns[8], ArticleGroupTagsColumns[6]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "NOT removed",
+				},
 			},
 		},
 	}
@@ -227,6 +231,7 @@ var (
 		{Name: "evidence", Type: field.TypeJSON, Nullable: true},
 		{Name: "removed", Type: field.TypeBool, Default: false},
 		{Name: "created_at", Type: field.TypeTime},
+		{Name: "published_at", Type: field.TypeTime, Nullable: true},
 		{Name: "article_id", Type: field.TypeInt},
 		{Name: "authority_id", Type: field.TypeInt},
 	}
@@ -238,13 +243,13 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "article_mentions_articles_article",
-				Columns:    []*schema.Column{ArticleMentionsColumns[6]},
+				Columns:    []*schema.Column{ArticleMentionsColumns[7]},
 				RefColumns: []*schema.Column{ArticlesColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
 			{
 				Symbol:     "article_mentions_local_authorities_authority",
-				Columns:    []*schema.Column{ArticleMentionsColumns[7]},
+				Columns:    []*schema.Column{ArticleMentionsColumns[8]},
 				RefColumns: []*schema.Column{LocalAuthoritiesColumns[0]},
 				OnDelete:   schema.NoAction,
 			},
@@ -253,12 +258,20 @@ var (
 			{
 				Name:    "articlemention_article_id_authority_id",
 				Unique:  true,
-				Columns: []*schema.Column{ArticleMentionsColumns[6], ArticleMentionsColumns[7]},
+				Columns: []*schema.Column{ArticleMentionsColumns[7], ArticleMentionsColumns[8]},
 			},
 			{
 				Name:    "articlemention_authority_id",
 				Unique:  false,
-				Columns: []*schema.Column{ArticleMentionsColumns[7]},
+				Columns: []*schema.Column{ArticleMentionsColumns[8]},
+			},
+			{
+				Name:    "articlemention_published_at_authority_id",
+				Unique:  false,
+				Columns: []*schema.Column{ArticleMentionsColumns[6], ArticleMentionsColumns[8]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "NOT removed",
+				},
 			},
 		},
 	}

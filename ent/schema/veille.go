@@ -5,6 +5,7 @@ import (
 
 	"entgo.io/contrib/entgql"
 	"entgo.io/ent"
+	"entgo.io/ent/dialect/entsql"
 	"entgo.io/ent/schema"
 	"entgo.io/ent/schema/edge"
 	"entgo.io/ent/schema/field"
@@ -198,7 +199,16 @@ type ArticleGroupTag struct{ ent.Schema }
 
 // Fields of ArticleGroupTag.
 func (ArticleGroupTag) Fields() []ent.Field {
-	return append(tagFields(), field.Int("group_id"))
+	return append(tagFields(), field.Int("group_id"), publishedCopy())
+}
+
+// publishedCopy is the tagged article's published_at, copied onto its tag rows by every
+// writer of tags so that the dashboards count articles per group per day, and the most
+// mentioned authorities of a period, from one partial index without joining the articles.
+func publishedCopy() ent.Field {
+	return field.Time("published_at").Optional().Nillable().
+		Comment("copy of the article's published_at, for aggregates").
+		Annotations(entgql.Skip(entgql.SkipAll))
 }
 
 // Edges of ArticleGroupTag.
@@ -211,7 +221,10 @@ func (ArticleGroupTag) Edges() []ent.Edge {
 
 // Indexes of ArticleGroupTag.
 func (ArticleGroupTag) Indexes() []ent.Index {
-	return []ent.Index{index.Fields("article_id", "group_id").Unique(), index.Fields("group_id", "removed")}
+	return []ent.Index{
+		index.Fields("article_id", "group_id").Unique(),
+		index.Fields("group_id", "published_at").Annotations(entsql.IndexWhere("NOT removed")),
+	}
 }
 
 // ArticleMention ties an article to a local authority or place it mentions.
@@ -219,7 +232,7 @@ type ArticleMention struct{ ent.Schema }
 
 // Fields of ArticleMention.
 func (ArticleMention) Fields() []ent.Field {
-	return append(tagFields(), field.Int("authority_id"))
+	return append(tagFields(), field.Int("authority_id"), publishedCopy())
 }
 
 // Edges of ArticleMention.
@@ -232,7 +245,11 @@ func (ArticleMention) Edges() []ent.Edge {
 
 // Indexes of ArticleMention.
 func (ArticleMention) Indexes() []ent.Index {
-	return []ent.Index{index.Fields("article_id", "authority_id").Unique(), index.Fields("authority_id")}
+	return []ent.Index{
+		index.Fields("article_id", "authority_id").Unique(),
+		index.Fields("authority_id"),
+		index.Fields("published_at", "authority_id").Annotations(entsql.IndexWhere("NOT removed")),
+	}
 }
 
 // Annotations of ArticleMention.
