@@ -1,7 +1,7 @@
 package tag
 
 import (
-	"sort"
+	"slices"
 )
 
 // The automaton is a byte trie over the normalised patterns, walked only from word starts.
@@ -11,35 +11,36 @@ import (
 // boundary-aligned matches, and in news text most walks die after two or three bytes, so
 // the cost stays close to one trie step per input byte.
 //
-// Layout: nodes are laid out in depth-first pre-order, so a node's first child (in label
-// order) is always the next node: walking down a chain of single-child nodes reads
-// consecutive memory and follows no pointer. Each node carries up to four edge labels
-// inline; the targets of the second to fourth child are in trie.next. Nodes with more
-// children (the first letters of words) and the root use a dense 256-entry table.
-// Node 0 is the root.
+// Layout: a double array. Node s's child on byte b is cell base(s)+b, and it is a child of
+// s only if that cell's check is s; so a step is one load of a cell, which also holds the
+// child's own base, and one comparison, whatever the number of children. (The earlier
+// layout, inline labels with dense tables for wide nodes, took two or three dependent loads
+// at every branching node, and the first bytes of words are all branching nodes.) Bytes are
+// used as they are, without a smaller code alphabet: the table lookup would cost a load per
+// step, and the cells it would save are few. Nodes are placed in depth-first pre-order,
+// each node's children as close after it as free cells allow, so that a walk down a chain
+// of single-child nodes reads consecutive cells.
 type trie struct {
-	root  [256]int32 // child of the root per byte; 0 = none
-	dense []int32    // 256-entry blocks for nodes with more than maxInline children
-	nodes []trieNode
-	outs  []termsHere
-	next  []int32 // targets of children 2..n of inline nodes
+	cells []trieCell
+	// outAt holds the terms ending at each node whose base has hasOut set.
+	outAt []termsHere
 	// alArticle is the node reached by the Arabic article "ال", used for "لل" (li- + al-,
 	// whose alef is dropped in writing) so that "للجزائر" reaches the pattern "الجزائر".
 	alArticle int32
 }
 
-// maxInline is the number of edge labels a node stores itself; past it, a dense table
-// costs less time than a scan and the few such nodes make its size harmless.
-const maxInline = 4
-
-// trieNode is 16 bytes: four to a cache line.
-type trieNode struct {
-	label [maxInline]byte
-	next  int32 // index in trie.next of child 2, or for a dense node its block number
-	out   int32 // index in trie.outs of the terms ending here, or -1
-	n     uint8 // number of children
-	dense bool
+// trieCell is one double-array cell: 8 bytes, eight to a cache line.
+type trieCell struct {
+	base  int32 // children are at base+b (base without hasOut); 0 for a leaf
+	check int32 // the parent's index; -1 for a free cell
 }
+
+// hasOut marks, in a cell's base, a node where terms end.
+const hasOut = -1 << 31
+
+// rootCell is the root's index. Cells 1..255 are never used, so that a leaf's base of 0
+// sends every byte to a cell whose check is -1.
+const rootCell = 0
 
 // termsHere are the terms that end at a node: the exact one needs a word boundary after
 // it; the stem (pref) may continue as a word prefix. -1 when absent.
@@ -96,76 +97,123 @@ func (tb *trieBuilder) insert(key []byte) int32 {
 	return cur
 }
 
-// build flattens the builder depth-first: a walk that goes deep follows a chain of
-// single-child nodes, and in pre-order those sit next to each other in memory, so the
-// hardware prefetcher keeps up. (Breadth-first order measured slower: it scatters chains
-// across the whole array.)
+// cellAlloc hands out free cells of the double array. nextFree[i] leads towards the first
+// free cell at or after i (a union-find with path halving), so that finding room for a
+// node's children never rescans the filled part of the array.
+type cellAlloc struct {
+	cells    []trieCell
+	nextFree []int32
+}
+
+func (a *cellAlloc) grow(n int) {
+	for len(a.cells) < n {
+		a.nextFree = append(a.nextFree, int32(len(a.cells)))
+		a.cells = append(a.cells, trieCell{check: -1})
+	}
+}
+
+// free returns the first free cell at or after i.
+func (a *cellAlloc) free(i int32) int32 {
+	for {
+		a.grow(int(i) + 1)
+		n := a.nextFree[i]
+		if n == i {
+			return i
+		}
+		a.grow(int(n) + 1)
+		a.nextFree[i] = a.nextFree[n]
+		i = n
+	}
+}
+
+func (a *cellAlloc) take(i int32) {
+	a.grow(int(i) + 2)
+	a.nextFree[i] = i + 1
+}
+
+// build flattens the builder into a double array, depth-first. Each node's children are
+// placed at the first base, from just after the node itself, where all of them find a
+// free cell.
 func (tb *trieBuilder) build() *trie {
-	t := &trie{nodes: make([]trieNode, 0, len(tb.nodes))}
-	newID := make([]int32, len(tb.nodes))
-	order := make([]int32, 0, len(tb.nodes))
+	a := &cellAlloc{}
+	a.grow(512)
+	a.cells[rootCell] = trieCell{check: rootCell}
+	a.take(rootCell)
+	for i := int32(1); i < 256; i++ {
+		a.take(i)
+	}
+	where := make([]int32, len(tb.nodes)) // builder node → cell
+	type nodeOut struct {
+		cell int32
+		o    termsHere
+	}
+	var outs []nodeOut
 	stack := []int32{0}
 	for len(stack) > 0 {
 		old := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
-		newID[old] = int32(len(order))
-		order = append(order, old)
-		kids := tb.nodes[old].kids
-		sort.Slice(kids, func(a, b int) bool { return kids[a].b < kids[b].b })
-		for k := len(kids) - 1; k >= 0; k-- { // pushed in reverse: visited in label order
-			stack = append(stack, kids[k].to)
-		}
-	}
-	for _, old := range order {
+		s := where[old]
 		bn := &tb.nodes[old]
-		nd := trieNode{n: uint8(len(bn.kids)), out: -1}
-		if bn.exact >= 0 || bn.pref >= 0 {
-			nd.out = int32(len(t.outs))
-			t.outs = append(t.outs, termsHere{bn.exact, bn.pref})
-		}
-		if len(bn.kids) > maxInline {
-			nd.dense = true
-			nd.next = int32(len(t.dense) / 256)
-			t.dense = append(t.dense, make([]int32, 256)...)
-			for _, e := range bn.kids {
-				t.dense[int(nd.next)<<8|int(e.b)] = newID[e.to]
-			}
-		} else {
-			nd.next = int32(len(t.next))
-			for k, e := range bn.kids {
-				nd.label[k] = e.b
-				if k > 0 {
-					t.next = append(t.next, newID[e.to])
+		kids := bn.kids
+		slices.SortFunc(kids, func(x, y buildEdge) int { return int(x.b) - int(y.b) })
+		var base int32
+		if len(kids) > 0 {
+			lo := int32(kids[0].b)
+			cand := a.free(max(s+1, 256))
+			for {
+				base = cand - lo
+				ok := true
+				for _, e := range kids[1:] {
+					if c := base + int32(e.b); a.free(c) != c {
+						ok = false
+						break
+					}
 				}
+				if ok {
+					break
+				}
+				cand = a.free(cand + 1)
+			}
+			for _, e := range kids {
+				c := base + int32(e.b)
+				a.take(c)
+				a.cells[c].check = s
+				where[e.to] = c
+			}
+			for k := len(kids) - 1; k >= 0; k-- { // pushed in reverse: visited in label order
+				stack = append(stack, kids[k].to)
 			}
 		}
-		t.nodes = append(t.nodes, nd)
+		if bn.exact >= 0 || bn.pref >= 0 {
+			outs = append(outs, nodeOut{s, termsHere{bn.exact, bn.pref}})
+			base |= hasOut
+		}
+		a.cells[s].base = base
 	}
-	for _, e := range tb.nodes[0].kids {
-		t.root[e.b] = newID[e.to]
+	// Room for base+b of any node past the last used cell.
+	end := len(a.cells)
+	for end > 0 && a.cells[end-1].check < 0 {
+		end--
 	}
-	t.alArticle = t.step(t.step(0, arAlef), arLam)
+	cells := slices.Clip(append(a.cells[:end:end], make([]trieCell, 256)...))
+	for i := end; i < len(cells); i++ {
+		cells[i].check = -1
+	}
+	t := &trie{cells: cells, outAt: make([]termsHere, len(cells))}
+	for _, o := range outs {
+		t.outAt[o.cell] = o.o
+	}
+	t.alArticle = t.step(t.step(rootCell, arAlef), arLam)
 	return t
 }
 
 // step follows one edge; it returns 0 (the root, never a child) when there is none.
 func (t *trie) step(st int32, b byte) int32 {
-	if st == 0 {
-		return t.root[b]
+	n := t.cells[st].base&^hasOut + int32(b)
+	if t.cells[n].check != st || n == rootCell {
+		return 0
 	}
-	nd := &t.nodes[st]
-	if nd.dense {
-		return t.dense[int(nd.next)<<8|int(b)]
-	}
-	for k := 0; k < int(nd.n); k++ {
-		if nd.label[k] == b {
-			if k == 0 {
-				return st + 1
-			}
-			return t.next[int(nd.next)+k-1]
-		}
-	}
-	return 0
+	return n
 }
 
 // Arabic letters in the private alphabet, for the proclitics.
@@ -180,9 +228,13 @@ var (
 // word start in starts. buf must end with a separator byte (the caller puts a hardBreak
 // at both ends).
 func (t *trie) scan(buf []byte, starts []int32, ms []match) []match {
+	cells := t.cells
+	rootBase := cells[rootCell].base &^ hasOut
 	for _, i := range starts {
 		b := buf[i]
-		ms = t.walk(buf, t.root[b], i, i, ms)
+		if n := rootBase + int32(b); cells[n].check == rootCell {
+			ms = t.walk(buf, n, i, i, ms)
+		}
 		if b >= 0x80 {
 			ms = t.proclitics(buf, i, ms)
 		}
@@ -198,14 +250,14 @@ func (t *trie) proclitics(buf []byte, w int32, ms []match) []match {
 	if buf[p] == arWaw {
 		p++
 		if isWordByte(buf[p]) && isWordByte(buf[p+1]) {
-			ms = t.walk(buf, t.root[buf[p]], p, w, ms)
+			ms = t.walk(buf, t.step(rootCell, buf[p]), p, w, ms)
 		}
 	}
 	if buf[p] == arBa || buf[p] == arLam {
 		lam := buf[p] == arLam
 		p++
 		if isWordByte(buf[p]) && isWordByte(buf[p+1]) {
-			ms = t.walk(buf, t.root[buf[p]], p, w, ms)
+			ms = t.walk(buf, t.step(rootCell, buf[p]), p, w, ms)
 			if lam && buf[p] == arLam && t.alArticle != 0 {
 				// li- + al- is written "لل": resume after the article's lam.
 				ms = t.walk(buf, t.step(t.alArticle, buf[p+1]), p+1, w, ms)
@@ -218,12 +270,17 @@ func (t *trie) proclitics(buf []byte, w int32, ms []match) []match {
 // walk follows the trie from state st, whose first byte is at buf[s], and records the
 // terms that end on a word boundary (or anywhere, for stems).
 func (t *trie) walk(buf []byte, st int32, s, w int32, ms []match) []match {
+	if st == 0 {
+		return ms
+	}
+	cells := t.cells
 	j := s
-	for st != 0 {
-		nd := &t.nodes[st]
+	for {
+		base := cells[st].base
 		j++
-		if nd.out >= 0 {
-			o := t.outs[nd.out]
+		if base < 0 {
+			base &^= hasOut
+			o := t.outAt[st]
 			if o.exact >= 0 && !isWordByte(buf[j]) {
 				ms = append(ms, match{term: o.exact, word: w, start: s, end: j})
 			}
@@ -235,23 +292,10 @@ func (t *trie) walk(buf []byte, st int32, s, w int32, ms []match) []match {
 				ms = append(ms, match{term: o.pref, word: w, start: s, end: e})
 			}
 		}
-		b := buf[j]
-		if nd.dense {
-			st = t.dense[int(nd.next)<<8|int(b)]
-			continue
+		n := base + int32(buf[j])
+		if cells[n].check != st {
+			return ms
 		}
-		if nd.n > 0 && nd.label[0] == b {
-			st++ // the first child follows its parent
-			continue
-		}
-		next := int32(0)
-		for k := 1; k < int(nd.n); k++ {
-			if nd.label[k] == b {
-				next = t.next[int(nd.next)+k-1]
-				break
-			}
-		}
-		st = next
+		st = n
 	}
-	return ms
 }
