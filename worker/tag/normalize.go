@@ -1,6 +1,8 @@
 package tag
 
 import (
+	"encoding/binary"
+	"math/bits"
 	"slices"
 	"unicode"
 	"unicode/utf8"
@@ -140,7 +142,8 @@ func isWordByte(b byte) bool { return b != softBreak && b != hardBreak }
 // next word, so runs of punctuation cost one byte and the output neither starts nor ends
 // with a break. The output is never longer than s (every rune that writes two bytes is at
 // least two bytes long, and a break stands for at least one separator byte), so dst is
-// grown once and written by index.
+// grown once and written by index; in particular the output index never passes the input
+// index, which lets the ASCII fast path store eight bytes at a time.
 func appendNormalized(dst []byte, s string, starts *[]int32) []byte {
 	n := len(dst)
 	dst = slices.Grow(dst, len(s))[:n+len(s)]
@@ -150,36 +153,77 @@ func appendNormalized(dst []byte, s string, starts *[]int32) []byte {
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			i++
-			if o := asciiFold[c]; o != 0 { // the common case: a letter or digit
-				if pending != 0 {
-					if pending != wordStart {
-						out[j] = pending
-						j++
+			if asciiFold[c] == 0 {
+				i++
+				switch asciiClass[c] {
+				case clsSoft:
+					if pending == 0 {
+						pending = softBreak
 					}
+				case clsHard:
+					if pending != wordStart {
+						pending = hardBreak
+					}
+				}
+				continue
+			}
+			// The common case: a letter or digit. Most text is runs of them, copied
+			// (lower-cased) eight bytes at a time, then byte by byte to the run's end; a
+			// single space before the next run is the commonest separator and is taken
+			// here too.
+			if pending != 0 {
+				if pending != wordStart {
+					out[j] = pending
+					j++
+				}
+				if starts != nil {
+					*starts = append(*starts, int32(n+j))
+				}
+				pending = 0
+			}
+			for {
+				for i+8 <= len(s) {
+					b := s[i : i+8]
+					w := uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
+						uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
+					lower, k := asciiWordRun(w)
+					binary.LittleEndian.PutUint64(out[j:j+8], lower)
+					i += k
+					j += k
+					if k < 8 {
+						goto runEnd
+					}
+				}
+				for i < len(s) && s[i] < utf8.RuneSelf && asciiFold[s[i]] != 0 {
+					out[j] = asciiFold[s[i]]
+					i++
+					j++
+				}
+			runEnd:
+				if i+1 < len(s) && s[i] == ' ' && s[i+1] < utf8.RuneSelf && asciiFold[s[i+1]] != 0 {
+					out[j] = softBreak
+					j++
 					if starts != nil {
 						*starts = append(*starts, int32(n+j))
 					}
-					pending = 0
+					i++
+					continue
 				}
-				out[j] = o
-				j++
-				continue
-			}
-			switch asciiClass[c] {
-			case clsSoft:
-				if pending == 0 {
-					pending = softBreak
-				}
-			case clsHard:
-				if pending != wordStart {
-					pending = hardBreak
-				}
+				break
 			}
 			continue
 		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		i += size
+		var r rune
+		if c >= 0xC2 && c <= 0xC9 && i+1 < len(s) && s[i+1]&0xC0 == 0x80 {
+			// U+0080..U+024F, the accented Latin letters of French text: decoded here,
+			// without a call.
+			r = rune(c&0x1F)<<6 | rune(s[i+1]&0x3F)
+			i += 2
+		} else {
+			var size int
+			r, size = utf8.DecodeRuneInString(s[i:])
+			i += size
+		}
 		var word string
 		var one byte
 		switch {
@@ -234,14 +278,36 @@ func appendNormalized(dst []byte, s string, starts *[]int32) []byte {
 			}
 			pending = 0
 		}
-		if one != 0 {
+		switch {
+		case one != 0:
 			out[j] = one
 			j++
-		} else {
+		case len(word) == 1:
+			out[j] = word[0]
+			j++
+		default:
 			j += copy(out[j:], word)
 		}
 	}
 	return dst[:n+j]
+}
+
+// asciiWordRun reads eight bytes of text, first byte lowest: it returns them with ASCII
+// letters lower-cased and the number of leading bytes that are ASCII letters or digits.
+// Each byte is tested by adding constants that carry into its top bit (SWAR); a byte of
+// 0x80 or more may carry into the bytes after it, but those come after the first byte
+// that is not a letter or digit and are not counted.
+func asciiWordRun(w uint64) (lower uint64, k int) {
+	const (
+		ones = 0x0101010101010101
+		high = 0x80 * ones
+	)
+	lower = w | 0x20*ones // upper-case letters to lower-case; digits already have the bit
+	letter := (lower + (0x80-'a')*ones) &^ (lower + (0x7f-'z')*ones)
+	digit := (w + (0x80-'0')*ones) &^ (w + (0x7f-'9')*ones)
+	bad := ^(letter | digit) & high
+	bad |= w & high
+	return lower, bits.TrailingZeros64(bad) / 8
 }
 
 // Normalize returns the matching form of s: lower-case, accent-free, separators collapsed,

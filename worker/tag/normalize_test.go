@@ -1,8 +1,12 @@
 package tag
 
 import (
+	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf8"
 )
 
 func TestNormalize(t *testing.T) {
@@ -90,4 +94,152 @@ func FuzzNormalize(f *testing.F) {
 			t.Fatalf("not idempotent on ASCII output: %q -> %q -> %q", s, got, again)
 		}
 	})
+}
+
+// appendNormalizedReference is the plain rune-at-a-time normaliser that appendNormalized's
+// fast paths (eight ASCII bytes at a time, inline decoding of accented Latin letters) must
+// agree with, byte for byte and word start for word start.
+func appendNormalizedReference(dst []byte, s string, starts *[]int32) []byte {
+	n := len(dst)
+	dst = slices.Grow(dst, len(s))[:n+len(s)]
+	out := dst[n:]
+	j := 0
+	pending := byte(wordStart) // separator owed before the next word byte; 0 inside a word
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			i++
+			if o := asciiFold[c]; o != 0 { // the common case: a letter or digit
+				if pending != 0 {
+					if pending != wordStart {
+						out[j] = pending
+						j++
+					}
+					if starts != nil {
+						*starts = append(*starts, int32(n+j))
+					}
+					pending = 0
+				}
+				out[j] = o
+				j++
+				continue
+			}
+			switch asciiClass[c] {
+			case clsSoft:
+				if pending == 0 {
+					pending = softBreak
+				}
+			case clsHard:
+				if pending != wordStart {
+					pending = hardBreak
+				}
+			}
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+		var word string
+		var one byte
+		switch {
+		case r < 0x250:
+			word = latinFold[r]
+			if word == "" && r == 0xAD { // soft hyphen: invisible inside a word
+				continue
+			}
+		case r >= 0x600 && r < 0x700:
+			if arabicDrop[r-0x600] {
+				continue
+			}
+			if r == 0x060C || r == 0x061B || r == 0x061F || r == 0x06D4 { // ، ؛ ؟ ۔
+				if pending != wordStart {
+					pending = hardBreak
+				}
+				continue
+			}
+			one = arabicMap[r-0x600]
+			if one == 0 && r >= 0x671 && unicode.IsLetter(r) {
+				one = otherLetter
+			}
+		case r >= 0x300 && r < 0x370: // combining diacritics of decomposed (NFD) input
+			continue
+		case r == 0x200B || r == 0x200C || r == 0x200D || r == 0x2060 || r == 0xFEFF: // zero-width
+			continue
+		case r == 0x2026 || r == 0x3002 || r == 0xFF0E: // … 。 ．
+			if pending != wordStart {
+				pending = hardBreak
+			}
+			continue
+		case r >= 0xFE70 && r <= 0xFEFC: // Arabic presentation forms: rare in feeds, kept as words
+			one = otherLetter
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			one = otherLetter
+		case unicode.Is(unicode.Mn, r):
+			continue
+		}
+		if word == "" && one == 0 {
+			if pending == 0 {
+				pending = softBreak
+			}
+			continue
+		}
+		if pending != 0 {
+			if pending != wordStart {
+				out[j] = pending
+				j++
+			}
+			if starts != nil {
+				*starts = append(*starts, int32(n+j))
+			}
+			pending = 0
+		}
+		if one != 0 {
+			out[j] = one
+			j++
+		} else {
+			j += copy(out[j:], word)
+		}
+	}
+	return dst[:n+j]
+}
+
+func checkNormalizeMatchesReference(t *testing.T, s string) {
+	t.Helper()
+	for _, prefix := range []string{"", ".x"} { // appending after existing bytes too
+		var gotStarts, wantStarts []int32
+		got := appendNormalized([]byte(prefix), s, &gotStarts)
+		want := appendNormalizedReference([]byte(prefix), s, &wantStarts)
+		if string(got) != string(want) || !slices.Equal(gotStarts, wantStarts) {
+			t.Fatalf("appendNormalized(%q, %q) = %q %v, reference %q %v", prefix, s, got, gotStarts, want, wantStarts)
+		}
+	}
+}
+
+func TestNormalizeMatchesReference(t *testing.T) {
+	var texts []string
+	for _, it := range loadLabelled(t) {
+		texts = append(texts, it.Title, it.Summary, it.Title+" "+it.Summary)
+	}
+	pieces := []string{"a", "Z", "é", "É", "œ", "ß", "ﬁ", "0", "9", " ", "-", "'", "’", ".", ",", "\x00", "\x7f", "\xff", "\xc3",
+		"@", "[", "`", "{", "~", "_", "\u00ad", "\u0301", "ج", "\u064b", "،", "…", "Ж", "𝔸", "\t", "\n", "lAtIn", "Wilaya"}
+	rng := rand.New(rand.NewPCG(11, 12))
+	for range 20000 {
+		var sb strings.Builder
+		for range rng.IntN(24) {
+			sb.WriteString(pieces[rng.IntN(len(pieces))])
+		}
+		texts = append(texts, sb.String())
+	}
+	for _, s := range texts {
+		checkNormalizeMatchesReference(t, s)
+		for cut := 1; cut < len(s) && cut < 12; cut++ { // every alignment of the 8-byte path
+			checkNormalizeMatchesReference(t, s[cut:])
+		}
+	}
+}
+
+func FuzzNormalizeMatchesReference(f *testing.F) {
+	for _, s := range []string{"Béjaïa", "l'Algérie", "AbCdEfGhIjKl", "x\xc3", "09az AZ@[`{", "الجَزَائِر"} {
+		f.Add(s)
+	}
+	f.Fuzz(checkNormalizeMatchesReference)
 }
