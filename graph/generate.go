@@ -2,4 +2,4 @@
 // the resolvers, which stay thin and call ent or the domain packages.
 package graph
 
-//go:generate sh -c "cd .. && go tool gqlgen generate --config gqlgen.yml"
+//go:generate sh -c "cd .. && go run ./internal/gqlgencmd"

@@ -60,6 +60,8 @@ type Principal struct {
 	Name    string
 	Role    Role
 	TokenID int
+	// Expires is the token's expiry, if it has one.
+	Expires *time.Time
 }
 
 type principalKey struct{}
@@ -159,7 +161,7 @@ func Authenticate(ctx context.Context, client *ent.Client, token string) (*Princ
 	if t.ExpiresAt != nil && now.After(*t.ExpiresAt) || t.Edges.User.Disabled {
 		return nil, ErrInvalidToken
 	}
-	return &Principal{UserID: t.Edges.User.ID, Name: t.Edges.User.Name, Role: t.Edges.User.Role, TokenID: t.ID}, nil
+	return &Principal{UserID: t.Edges.User.ID, Name: t.Edges.User.Name, Role: t.Edges.User.Role, TokenID: t.ID, Expires: t.ExpiresAt}, nil
 }
 
 // BearerToken extracts the token of an `Authorization: Bearer` header.

@@ -9,9 +9,17 @@ import (
 	"sort"
 	"strconv"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
+
+// processCPU is the user and system CPU time this process has used.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
 
 // BenchmarkPartnershipsPage measures `partnerships(first: 50)` with both authority sides and
 // themes, over real HTTP, with 16 concurrent clients, on PostgreSQL with 10,000
@@ -91,6 +99,7 @@ func runConcurrently(b *testing.B, a *api, query string, vars map[string]any) {
 			if c, err := strconv.Atoi(os.Getenv("BENCH_CLIENTS")); err == nil && c > 0 {
 				clients = c
 			}
+			b.ReportAllocs()
 			lat := make([]time.Duration, b.N)
 			var wg sync.WaitGroup
 			next := make(chan int, b.N)
@@ -98,6 +107,7 @@ func runConcurrently(b *testing.B, a *api, query string, vars map[string]any) {
 				next <- i
 			}
 			close(next)
+			cpu0 := processCPU()
 			b.ResetTimer()
 			for range clients {
 				wg.Add(1)
@@ -110,6 +120,9 @@ func runConcurrently(b *testing.B, a *api, query string, vars map[string]any) {
 			}
 			wg.Wait()
 			b.StopTimer()
+			// CPU of this process (server and clients, not PostgreSQL) per request: steadier
+			// than latencies on a shared machine.
+			b.ReportMetric(float64((processCPU()-cpu0).Microseconds())/1000/float64(b.N), "cpu-ms/op")
 			sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 			pct := func(p float64) float64 { return float64(lat[int(float64(len(lat)-1)*p)].Microseconds()) / 1000 }
 			b.ReportMetric(pct(0.50), "p50-ms")

@@ -23,23 +23,27 @@ import (
 // responseCache answers a read query that the same user asked before, while the database
 // has not changed since, from memory: dashboards poll the same queries all day.
 //
-// "Not changed" is PostgreSQL's WAL position (pg_current_wal_lsn), which every committed
-// write moves, whichever process made it (other servers, the workers, imports): one cheap
-// statement per request replaces the query's. The position is read before the query runs,
-// so a write that lands meanwhile can only make the entry look older than it is, never
-// newer. Entries also expire after a few seconds, for answers that depend on the clock
-// (overdue milestones, a digest preview). Only successful query operations are kept, per
-// user and role, so nobody ever sees another user's view. On SQLite, which has no such
-// cross-connection change marker, nothing is cached.
+// "Not changed" is PostgreSQL's current snapshot (pg_current_snapshot: the transactions
+// finished and in progress), which changes when, and only when, a writing transaction ends,
+// whichever process ran it (other servers, the workers, imports); equal snapshots see equal
+// data. Vacuum, checkpoints and reads do not move it. One cheap statement per request
+// replaces the query's, and concurrent requests share it (see versions). The snapshot is
+// read before the query runs, so a write that lands meanwhile can only make the entry look
+// older than it is, never newer. Entries also expire after a few seconds, for answers that
+// depend on the clock (overdue milestones, a digest preview). Only successful query
+// operations are kept, per user and role, so nobody ever sees another user's view;
+// concurrent misses of one entry compute it once. On SQLite, which has no such
+// cross-connection marker, nothing is cached.
 type responseCache struct {
-	db       *database.DB
+	versions *versions
 	ttl      time.Duration
 	maxBytes int
 
-	mu    sync.Mutex
-	order *list.List // front: most recently used
-	items map[string]*list.Element
-	size  int
+	mu       sync.Mutex
+	order    *list.List // front: most recently used
+	items    map[string]*list.Element
+	size     int
+	inflight map[string]*fill
 }
 
 type cachedResponse struct {
@@ -50,11 +54,18 @@ type cachedResponse struct {
 	body        []byte
 }
 
-func newResponseCache(db *database.DB, ttl time.Duration, maxBytes int) *responseCache {
-	if db.Dialect != dialect.Postgres || ttl <= 0 || maxBytes <= 0 {
+// fill is one computation of a missing entry that other requests for it wait for.
+type fill struct {
+	done chan struct{}
+	resp *cachedResponse // nil: not cacheable, the waiters compute their own answer
+}
+
+func newResponseCache(v *versions, ttl time.Duration, maxBytes int) *responseCache {
+	if v == nil || ttl <= 0 || maxBytes <= 0 {
 		return nil
 	}
-	return &responseCache{db: db, ttl: ttl, maxBytes: maxBytes, order: list.New(), items: map[string]*list.Element{}}
+	return &responseCache{versions: v, ttl: ttl, maxBytes: maxBytes, order: list.New(),
+		items: map[string]*list.Element{}, inflight: map[string]*fill{}}
 }
 
 // middleware must run after authentication.
@@ -84,47 +95,74 @@ func (c *responseCache) middleware(next http.Handler) http.Handler {
 		}
 		h.Write(body)
 		key := hex.EncodeToString(h.Sum(nil))
-		version, err := c.version(r.Context())
+		version, err := c.versions.get(r.Context())
 		if err != nil {
 			slog.WarnContext(r.Context(), "response cache: no database version", "err", err)
 			next.ServeHTTP(w, r)
 			return
 		}
-		if hit := c.get(key, version); hit != nil {
-			w.Header().Set("Content-Type", hit.contentType)
-			w.Header().Set("X-Coopdesk-Cache", "hit")
-			_, _ = w.Write(hit.body)
-			return
-		}
-		rec := &capture{ResponseWriter: w, status: http.StatusOK}
-		ctx, outcome := graph.WithOutcome(r.Context())
-		next.ServeHTTP(rec, r.WithContext(ctx))
-		if rec.status == http.StatusOK && outcome.CacheableQuery() && rec.buf.Len() < c.maxBytes/16 {
-			c.put(&cachedResponse{key: key, version: version, at: time.Now(), contentType: rec.Header().Get("Content-Type"), body: bytes.Clone(rec.buf.Bytes())})
+		for {
+			hit, wait, mine := c.lookup(key, version)
+			if hit != nil {
+				w.Header().Set("Content-Type", hit.contentType)
+				w.Header().Set("X-Coopdesk-Cache", "hit")
+				_, _ = w.Write(hit.body)
+				return
+			}
+			if mine != nil {
+				c.compute(w, r, next, key, version, mine)
+				return
+			}
+			select {
+			case <-wait.done:
+				if wait.resp == nil { // not cacheable: answer this request on its own
+					next.ServeHTTP(w, r)
+					return
+				}
+			case <-r.Context().Done():
+				return
+			}
 		}
 	})
 }
 
-func (c *responseCache) version(ctx context.Context) (string, error) {
-	var v string
-	err := c.db.SQL.QueryRowContext(ctx, "SELECT pg_current_wal_lsn()::text").Scan(&v)
-	return v, err
+// compute runs the query for a missing entry, stores a cacheable answer and wakes the
+// requests waiting for it.
+func (c *responseCache) compute(w http.ResponseWriter, r *http.Request, next http.Handler, key, version string, f *fill) {
+	defer func() {
+		c.mu.Lock()
+		delete(c.inflight, key+"\x00"+version)
+		c.mu.Unlock()
+		close(f.done)
+	}()
+	rec := &capture{ResponseWriter: w, status: http.StatusOK}
+	ctx, outcome := graph.WithOutcome(r.Context())
+	next.ServeHTTP(rec, r.WithContext(ctx))
+	if rec.status == http.StatusOK && outcome.CacheableQuery() && rec.buf.Len() < c.maxBytes/16 {
+		f.resp = &cachedResponse{key: key, version: version, at: time.Now(), contentType: rec.Header().Get("Content-Type"), body: bytes.Clone(rec.buf.Bytes())}
+		c.put(f.resp)
+	}
 }
 
-func (c *responseCache) get(key, version string) *cachedResponse {
+// lookup returns a fresh entry, or a computation to wait for, or a new computation that
+// the caller must run.
+func (c *responseCache) lookup(key, version string) (hit *cachedResponse, wait, mine *fill) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	el, ok := c.items[key]
-	if !ok {
-		return nil
-	}
-	e := el.Value.(*cachedResponse)
-	if e.version != version || time.Since(e.at) > c.ttl {
+	if el, ok := c.items[key]; ok {
+		e := el.Value.(*cachedResponse)
+		if e.version == version && time.Since(e.at) <= c.ttl {
+			c.order.MoveToFront(el)
+			return e, nil, nil
+		}
 		c.remove(el)
-		return nil
 	}
-	c.order.MoveToFront(el)
-	return e
+	if f, ok := c.inflight[key+"\x00"+version]; ok {
+		return nil, f, nil
+	}
+	f := &fill{done: make(chan struct{})}
+	c.inflight[key+"\x00"+version] = f
+	return nil, nil, f
 }
 
 func (c *responseCache) put(e *cachedResponse) {
@@ -162,4 +200,112 @@ func (c *capture) WriteHeader(code int) {
 func (c *capture) Write(b []byte) (int, error) {
 	c.buf.Write(b)
 	return c.ResponseWriter.Write(b)
+}
+
+// versions reads the database's current snapshot for the response and token caches, one
+// statement for all the requests that arrive while the previous one runs: a request joins
+// the next read, never one that began before it arrived, so every request sees every write
+// committed before it came in.
+type versions struct {
+	db *database.DB
+
+	mu      sync.Mutex
+	running bool
+	next    *versionRead
+}
+
+type versionRead struct {
+	done    chan struct{}
+	version string
+	err     error
+}
+
+type versionKey struct{}
+
+func newVersions(db *database.DB) *versions {
+	if db.Dialect != dialect.Postgres {
+		return nil
+	}
+	return &versions{db: db}
+}
+
+// get returns the snapshot, read at most once per request (the token and response caches
+// share it through the context).
+func (v *versions) get(ctx context.Context) (string, error) {
+	if s, ok := ctx.Value(versionKey{}).(string); ok {
+		return s, nil
+	}
+	v.mu.Lock()
+	if v.next == nil {
+		v.next = &versionRead{done: make(chan struct{})}
+	}
+	rd := v.next
+	if !v.running {
+		v.running = true
+		v.next = nil
+		go v.read(rd)
+	}
+	v.mu.Unlock()
+	select {
+	case <-rd.done:
+		return rd.version, rd.err
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+}
+
+// read runs one statement, then the one that requests queued meanwhile, until none waits.
+func (v *versions) read(rd *versionRead) {
+	for rd != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		rd.err = v.db.SQL.QueryRowContext(ctx, "SELECT pg_current_snapshot()::text").Scan(&rd.version)
+		cancel()
+		close(rd.done)
+		v.mu.Lock()
+		rd, v.next = v.next, nil
+		if rd == nil {
+			v.running = false
+		}
+		v.mu.Unlock()
+	}
+}
+
+// withVersion stores the request's snapshot in its context.
+func withVersion(ctx context.Context, version string) context.Context {
+	return context.WithValue(ctx, versionKey{}, version)
+}
+
+// tokenCache remembers authenticated tokens while the database snapshot is unchanged:
+// revoking a token, disabling a user or changing a role is a write, which changes the
+// snapshot, so a cached principal is never staler than one statement away from the truth.
+type tokenCache struct {
+	mu    sync.Mutex
+	items map[string]tokenEntry
+}
+
+type tokenEntry struct {
+	version   string
+	principal *auth.Principal
+	expires   *time.Time
+}
+
+const tokenCacheMax = 10_000
+
+func (t *tokenCache) get(digest, version string) *auth.Principal {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	e, ok := t.items[digest]
+	if !ok || e.version != version || e.expires != nil && time.Now().After(*e.expires) {
+		return nil
+	}
+	return e.principal
+}
+
+func (t *tokenCache) put(digest, version string, p *auth.Principal, expires *time.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.items == nil || len(t.items) >= tokenCacheMax {
+		t.items = map[string]tokenEntry{}
+	}
+	t.items[digest] = tokenEntry{version: version, principal: p, expires: expires}
 }

@@ -24,6 +24,9 @@ type Server struct {
 	cfg     *config.Config
 	metrics *Metrics
 	handler http.Handler
+	// versions and tokens are set on PostgreSQL when the response cache is on.
+	versions *versions
+	tokens   tokenCache
 }
 
 // New builds the server's routes on db.
@@ -42,7 +45,10 @@ func New(db *database.DB, cfg *config.Config) *Server {
 	route := func(pattern, name string, h http.Handler) {
 		mux.Handle(pattern, s.metrics.instrument(name, h))
 	}
-	cache := newResponseCache(db, cfg.ResponseCacheTTL, cfg.ResponseCacheBytes)
+	if cfg.ResponseCacheTTL > 0 && cfg.ResponseCacheBytes > 0 {
+		s.versions = newVersions(db)
+	}
+	cache := newResponseCache(s.versions, cfg.ResponseCacheTTL, cfg.ResponseCacheBytes)
 	route("/graphql", "/graphql", s.requireToken(limitBody(cache.middleware(gql))))
 	route("GET /healthz", "/healthz", http.HandlerFunc(healthz))
 	route("GET /readyz", "/readyz", http.HandlerFunc(s.readyz))
@@ -113,7 +119,25 @@ func (s *Server) requireToken(next http.Handler) http.Handler {
 			unauthorized(w, "a valid API token is required: send it as Authorization: Bearer <token>")
 			return
 		}
-		p, err := auth.Authenticate(r.Context(), s.db.Client, token)
+		ctx := r.Context()
+		digest, version := "", ""
+		if s.versions != nil {
+			if v, err := s.versions.get(ctx); err == nil {
+				digest, version = auth.Digest(token), v
+				ctx = withVersion(ctx, v)
+			}
+		}
+		var p *auth.Principal
+		var err error
+		if version != "" {
+			p = s.tokens.get(digest, version)
+		}
+		if p == nil {
+			p, err = auth.Authenticate(ctx, s.db.Client, token)
+			if err == nil && version != "" {
+				s.tokens.put(digest, version, p, p.Expires)
+			}
+		}
 		if err != nil {
 			if !errors.Is(err, auth.ErrInvalidToken) {
 				slog.ErrorContext(r.Context(), "authenticate", "err", err)
@@ -123,7 +147,7 @@ func (s *Server) requireToken(next http.Handler) http.Handler {
 			unauthorized(w, "the API token is invalid, revoked or expired")
 			return
 		}
-		next.ServeHTTP(w, r.WithContext(auth.WithPrincipal(r.Context(), p)))
+		next.ServeHTTP(w, r.WithContext(auth.WithPrincipal(ctx, p)))
 	})
 }
 

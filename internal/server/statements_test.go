@@ -64,7 +64,7 @@ func TestNoNPlusOne(t *testing.T) {
 	for _, engine := range []string{"sqlite", "postgres"} {
 		t.Run(engine, func(t *testing.T) {
 			db := openDB(t, engine)
-			a := newAPI(t, db, nil)
+			a := newAPI(t, db, noCache)
 			seedPartnerships(t, db.Client, 60)
 			count := func(n int) int64 {
 				db.Statements.Store(0)
@@ -127,7 +127,7 @@ const dossiersQuery = `query($n: Int) { dossiers(first: $n, orderBy: {field: REC
 // TestNoNPlusOneDossiers: the dossiers list with history and milestones.
 func TestNoNPlusOneDossiers(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
-		a := newAPI(t, db, nil)
+		a := newAPI(t, db, noCache)
 		seedDossiers(t, db.Client, 60, 3)
 		count := func(n int) int64 {
 			db.Statements.Store(0)
@@ -146,3 +146,7 @@ func TestNoNPlusOneDossiers(t *testing.T) {
 		}
 	})
 }
+
+// noCache turns the response and token caches off: these tests count the statements of the
+// query itself, not the caches' (one snapshot read, and no token lookup once it is cached).
+var noCache = map[string]string{"COOPDESK_RESPONSE_CACHE_TTL": "0"}
