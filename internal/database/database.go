@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"coopdesk/ent"
 	"coopdesk/internal/auth"
@@ -128,6 +129,59 @@ const startupLock = 7_294_117_001
 func (d *DB) Migrate(ctx context.Context) error {
 	if err := d.Client.Schema.Create(ctx); err != nil {
 		return fmt.Errorf("migrate: %w", err)
+	}
+	return d.backfill(ctx)
+}
+
+// backfills are data migrations that follow a schema change, each run once per database
+// (recorded in coopdesk_backfills) and safe to run again if a crash interrupts one.
+var backfills = []struct{ name, sql string }{
+	// Tag rows carry a copy of their article's published_at for the dashboards' aggregates
+	// (ent/schema/veille.go); rows written before the column existed get it here.
+	{"2026-11-27-tag-published-at-group", `UPDATE article_group_tags SET published_at =
+		(SELECT a.published_at FROM articles a WHERE a.id = article_group_tags.article_id)
+		WHERE published_at IS NULL`},
+	{"2026-11-27-tag-published-at-mention", `UPDATE article_mentions SET published_at =
+		(SELECT a.published_at FROM articles a WHERE a.id = article_mentions.article_id)
+		WHERE published_at IS NULL`},
+}
+
+func (d *DB) backfill(ctx context.Context) error {
+	if _, err := d.SQL.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS coopdesk_backfills (
+		name varchar(100) PRIMARY KEY, done_at timestamp NOT NULL)`); err != nil {
+		return fmt.Errorf("migrate: backfills table: %w", err)
+	}
+	done := map[string]bool{}
+	rows, err := d.SQL.QueryContext(ctx, `SELECT name FROM coopdesk_backfills`)
+	if err != nil {
+		return fmt.Errorf("migrate: backfills: %w", err)
+	}
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			rows.Close()
+			return fmt.Errorf("migrate: backfills: %w", err)
+		}
+		done[name] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("migrate: backfills: %w", err)
+	}
+	mark := `INSERT INTO coopdesk_backfills (name, done_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING`
+	if d.Dialect == dialect.Postgres {
+		mark = strings.Replace(strings.Replace(mark, "?", "$1", 1), "?", "$2", 1)
+	}
+	for _, b := range backfills {
+		if done[b.name] {
+			continue
+		}
+		if _, err := d.SQL.ExecContext(ctx, b.sql); err != nil {
+			return fmt.Errorf("migrate: backfill %s: %w", b.name, err)
+		}
+		if _, err := d.SQL.ExecContext(ctx, mark, b.name, time.Now().UTC()); err != nil {
+			return fmt.Errorf("migrate: backfill %s: %w", b.name, err)
+		}
 	}
 	return nil
 }
