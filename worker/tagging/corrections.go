@@ -73,7 +73,7 @@ func correct(ctx context.Context, client *ent.Client, articleID int, kind Kind, 
 }
 
 func correctIn(ctx context.Context, client *ent.Client, articleID int, kind Kind, value string, userID int, removed bool) error {
-	a, err := client.Article.Query().Where(article.ID(articleID)).Select(article.FieldTitle).Only(ctx)
+	a, err := client.Article.Query().Where(article.ID(articleID)).Select(article.FieldTitle, article.FieldPublishedAt).Only(ctx)
 	if ent.IsNotFound(err) {
 		return fmt.Errorf("article %d: %w", articleID, ErrArticleNotFound)
 	} else if err != nil {
@@ -107,9 +107,10 @@ func correctIn(ctx context.Context, client *ent.Client, articleID int, kind Kind
 		canonical = g.Slug
 		err = client.ArticleGroupTag.Create().SetArticleID(articleID).SetGroupID(g.ID).
 			SetMethod(articlegrouptag.MethodStaffCorrection).SetRemoved(removed).SetScore(score).SetCreatedAt(now).
+			SetPublishedAt(a.PublishedAt).
 			OnConflictColumns(articlegrouptag.FieldArticleID, articlegrouptag.FieldGroupID).
 			Update(func(u *ent.ArticleGroupTagUpsert) {
-				u.UpdateMethod().UpdateRemoved().UpdateScore().UpdateCreatedAt()
+				u.UpdateMethod().UpdateRemoved().UpdateScore().UpdateCreatedAt().UpdatePublishedAt()
 			}).Exec(ctx)
 		if err != nil {
 			return fmt.Errorf("tag article %d with group %s: %w", articleID, g.Slug, err)
@@ -142,9 +143,10 @@ func correctIn(ctx context.Context, client *ent.Client, articleID int, kind Kind
 		canonical = strconv.Itoa(id)
 		err = client.ArticleMention.Create().SetArticleID(articleID).SetAuthorityID(id).
 			SetMethod(articlemention.MethodStaffCorrection).SetRemoved(removed).SetScore(score).SetCreatedAt(now).
+			SetPublishedAt(a.PublishedAt).
 			OnConflictColumns(articlemention.FieldArticleID, articlemention.FieldAuthorityID).
 			Update(func(u *ent.ArticleMentionUpsert) {
-				u.UpdateMethod().UpdateRemoved().UpdateScore().UpdateCreatedAt()
+				u.UpdateMethod().UpdateRemoved().UpdateScore().UpdateCreatedAt().UpdatePublishedAt()
 			}).Exec(ctx)
 		if err != nil {
 			return fmt.Errorf("tag article %d with authority %d: %w", articleID, id, err)

@@ -20,8 +20,8 @@ import (
 // that has tag rows already (a rewritten one) or was tagged already (another feed's) is
 // left out and returned in rest; the inserts only take rows whose target still exists,
 // so that a group or authority deleted since the tagger was built cannot fail the feed.
-func writeFresh(ctx context.Context, client *ent.Client, snap *snapshot, batch []articleResult, now time.Time) (rest []articleResult, err error) {
-	q, args, err := freshQuery(snap, batch, now)
+func writeFresh(ctx context.Context, client *ent.Client, batch []articleResult, now time.Time) (rest []articleResult, err error) {
+	q, args, err := freshQuery(batch, now)
 	if err != nil || q == "" {
 		return batch, err
 	}
@@ -51,9 +51,10 @@ func writeFresh(ctx context.Context, client *ent.Client, snap *snapshot, batch [
 
 // freshQuery builds writeFresh's statement. Rows travel as one array per column
 // (unnest), so that the statement is the same text whatever the batch's size: a
-// VALUES list of hundreds of rows costs more to parse and plan than to execute.
-func freshQuery(snap *snapshot, batch []articleResult, now time.Time) (string, []any, error) {
-	groups, mentions, topics, _ := rowsOf(snap, batch)
+// VALUES list of hundreds of rows costs more to parse and plan than to execute. Group
+// tags and mentions copy the article's published_at from the rows the UPDATE returns.
+func freshQuery(batch []articleResult, now time.Time) (string, []any, error) {
+	groups, mentions, topics, _ := rowsOf(batch)
 	ids := make([]int64, len(batch))
 	for i, a := range batch {
 		ids[i] = int64(a.id)
@@ -64,14 +65,15 @@ func freshQuery(snap *snapshot, batch []articleResult, now time.Time) (string, [
 	for _, t := range []string{"article_group_tags", "article_mentions", "article_topics"} {
 		b.WriteString(" AND NOT EXISTS (SELECT 1 FROM " + t + " t WHERE t.article_id = articles.id)")
 	}
-	b.WriteString(" RETURNING id)")
+	b.WriteString(" RETURNING id, published_at)")
 	for i, t := range []struct {
 		table, target, targetType, parent string
+		published                         bool
 		rows                              []tagRow
 	}{
-		{"article_group_tags", "group_id", "bigint", "country_groups", groups},
-		{"article_mentions", "authority_id", "bigint", "local_authorities", mentions},
-		{"article_topics", "topic", "varchar", "", topics},
+		{"article_group_tags", "group_id", "bigint", "country_groups", true, groups},
+		{"article_mentions", "authority_id", "bigint", "local_authorities", true, mentions},
+		{"article_topics", "topic", "varchar", "", false, topics},
 	} {
 		if len(t.rows) == 0 {
 			continue
@@ -95,12 +97,16 @@ func freshQuery(snap *snapshot, batch []articleResult, now time.Time) (string, [
 		}
 		n := len(args)
 		args = append(args, pq.Array(scores), pq.Array(methods), pq.Array(evidence), pq.Array(articles), pq.GenericArray{A: targets})
-		fmt.Fprintf(&b, ", i%d AS (INSERT INTO %s (score, method, evidence, removed, created_at, article_id, %s) "+
-			"SELECT v.score, v.method, v.evidence::jsonb, false, $1, v.article, v.target "+
+		cols, vals := "", ""
+		if t.published {
+			cols, vals = ", published_at", ", u.published_at"
+		}
+		fmt.Fprintf(&b, ", i%d AS (INSERT INTO %s (score, method, evidence, removed, created_at, article_id, %s%s) "+
+			"SELECT v.score, v.method, v.evidence::jsonb, false, $1, v.article, v.target%s "+
 			"FROM unnest($%d::float8[], $%d::varchar[], $%d::text[], $%d::bigint[], $%d::%s[]) AS v(score, method, evidence, article, target) "+
-			"WHERE v.article IN (SELECT id FROM u)", i, t.table, t.target, n+1, n+2, n+3, n+4, n+5, t.targetType)
+			"JOIN u ON u.id = v.article", i, t.table, t.target, cols, vals, n+1, n+2, n+3, n+4, n+5, t.targetType)
 		if t.parent != "" {
-			b.WriteString(" AND EXISTS (SELECT 1 FROM " + t.parent + " p WHERE p.id = v.target)")
+			b.WriteString(" WHERE EXISTS (SELECT 1 FROM " + t.parent + " p WHERE p.id = v.target)")
 		}
 		b.WriteString(" ON CONFLICT (article_id, " + t.target + ") DO NOTHING)")
 	}

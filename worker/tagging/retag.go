@@ -68,7 +68,7 @@ func (s *Stage) Retag(ctx context.Context, opt RetagOptions) (RetagResult, error
 	if opt.Progress != nil {
 		opt.Progress(0, total)
 	}
-	q := "SELECT a.id, a.title, COALESCE(a.summary_text, ''), COALESCE(a.language, ''), COALESCE(c.code, '') " +
+	q := "SELECT a.id, a.published_at, a.title, COALESCE(a.summary_text, ''), COALESCE(a.language, ''), COALESCE(c.code, '') " +
 		"FROM articles a LEFT JOIN feeds f ON f.id = a.feed_id LEFT JOIN countries c ON c.id = f.country_id " +
 		"WHERE 1 = 1" + cond + " AND a.id > " + ph(len(args)+1) + " ORDER BY a.id LIMIT " + strconv.Itoa(opt.BatchSize)
 	after := 0
@@ -81,7 +81,7 @@ func (s *Stage) Retag(ctx context.Context, opt RetagOptions) (RetagResult, error
 			break
 		}
 		if err := s.inTx(ctx, func(client *ent.Client) error {
-			return write(ctx, client, s.db.Dialect, s.snap.Load(), batch, s.opt.Now())
+			return write(ctx, client, s.db.Dialect, batch, s.opt.Now())
 		}); err != nil {
 			return res, fmt.Errorf("retag: %w", err)
 		}
@@ -102,17 +102,18 @@ func (s *Stage) retagBatch(ctx context.Context, q string, args []any) (batch []a
 		return nil, 0, fmt.Errorf("retag: read articles: %w", err)
 	}
 	defer rows.Close()
-	t := s.holder.Load()
+	t, snap := s.holder.Load(), s.snap.Load()
 	for rows.Next() {
 		var (
 			id                         int
+			published                  time.Time
 			title, text, lang, country string
 		)
-		if err := rows.Scan(&id, &title, &text, &lang, &country); err != nil {
+		if err := rows.Scan(&id, &published, &title, &text, &lang, &country); err != nil {
 			return nil, 0, fmt.Errorf("retag: read articles: %w", err)
 		}
 		// Retagged articles may have automatic tags: always replace.
-		batch = append(batch, articleResult{id: id, res: t.Tag(input(title, text, lang, country)), hadTags: true})
+		batch = append(batch, articleResult{id: id, res: t.Tag(input(title, text, lang, country)), snap: snap, hadTags: true, published: published})
 		last = id
 	}
 	if err := rows.Err(); err != nil {

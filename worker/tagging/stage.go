@@ -15,6 +15,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -193,19 +194,31 @@ func (s *Stage) Tag(ctx context.Context, feed pipeline.Feed, items []store.Item)
 		return nil, err
 	}
 	t := s.holder.Load()
-	results := make([]tag.Result, len(items))
+	snap := s.snap.Load()
+	tg := &tagging{stage: s, results: make([]tag.Result, len(items)), snaps: make([]*snapshot, len(items))}
 	for i := range items {
 		a := &items[i].Article
-		results[i] = t.Tag(input(a.Title, a.Text, feed.Language, feed.Country))
+		tg.results[i] = t.Tag(input(a.Title, a.Text, feed.Language, feed.Country))
+		tg.snaps[i] = snap
 	}
-	return &tagging{stage: s, snap: s.snap.Load(), results: results}, nil
+	return tg, nil
 }
 
-// tagging is the stage's result for one feed batch.
+// tagging is the stage's result for one feed batch, or for several joined.
 type tagging struct {
 	stage   *Stage
-	snap    *snapshot
 	results []tag.Result
+	snaps   []*snapshot // the répertoire of each result (joined batches may differ)
+}
+
+// Join returns the tags of this batch followed by next's, so that the store writes
+// several feeds' tags in one statement. It reports false when next is not the stage's.
+func (tg *tagging) Join(next store.Tagging) (store.Tagging, bool) {
+	n, ok := next.(*tagging)
+	if !ok || n.stage != tg.stage {
+		return nil, false
+	}
+	return &tagging{stage: tg.stage, results: slices.Concat(tg.results, n.results), snaps: slices.Concat(tg.snaps, n.snaps)}, true
 }
 
 // Save writes the tags of the articles that need them: those whose tagged_at is NULL,
@@ -223,12 +236,12 @@ func (tg *tagging) Save(ctx context.Context, client *ent.Client, articleIDs []in
 	for i, id := range articleIDs {
 		if !seen[id] { // the same article twice in a batch: tagged once
 			seen[id] = true
-			batch = append(batch, articleResult{id: id, res: tg.results[i]})
+			batch = append(batch, articleResult{id: id, res: tg.results[i], snap: tg.snaps[i]})
 		}
 	}
 	if dialect == "postgres" {
 		var err error
-		if batch, err = writeFresh(ctx, client, tg.snap, batch, now); err != nil || len(batch) == 0 {
+		if batch, err = writeFresh(ctx, client, batch, now); err != nil || len(batch) == 0 {
 			return err
 		}
 	}
@@ -242,10 +255,10 @@ func (tg *tagging) Save(ctx context.Context, client *ent.Client, articleIDs []in
 	}
 	rest := batch[:0]
 	for _, a := range batch {
-		if had, ok := pending[a.id]; ok {
-			a.hadTags = had
+		if u, ok := pending[a.id]; ok {
+			a.hadTags, a.published = u.hadTags, u.published
 			rest = append(rest, a)
 		}
 	}
-	return write(ctx, client, dialect, tg.snap, rest, now)
+	return write(ctx, client, dialect, rest, now)
 }

@@ -34,13 +34,24 @@ func Topic(slug string) (articletopic.Topic, bool) {
 type articleResult struct {
 	id      int
 	res     tag.Result
-	hadTags bool // the article may have automatic tags to replace
+	snap    *snapshot // the répertoire res was computed with
+	hadTags bool      // the article may have automatic tags to replace
+	// published is the article's published_at, copied onto its group tags and mentions
+	// (the dashboards' aggregates read it there).
+	published time.Time
+}
+
+// untaggedArticle is what untagged reads of an article that needs tags.
+type untaggedArticle struct {
+	hadTags   bool
+	published time.Time
 }
 
 // untagged returns, among ids, the articles whose tagged_at is NULL, each with whether it
-// has any tag row already (a rewritten article; a new one has none and needs no delete).
-func untagged(ctx context.Context, client *ent.Client, dialect string, ids []int) (map[int]bool, error) {
-	out := make(map[int]bool, len(ids))
+// has any tag row already (a rewritten article; a new one has none and needs no delete)
+// and its published_at.
+func untagged(ctx context.Context, client *ent.Client, dialect string, ids []int) (map[int]untaggedArticle, error) {
+	out := make(map[int]untaggedArticle, len(ids))
 	uniq := slices.Clone(ids)
 	slices.Sort(uniq)
 	uniq = slices.Compact(uniq)
@@ -49,7 +60,7 @@ func untagged(ctx context.Context, client *ent.Client, dialect string, ids []int
 		for i, id := range part {
 			args[i] = id
 		}
-		q, qargs := entsql.Dialect(dialect).Select("id").AppendSelectExpr(entsql.Expr(
+		q, qargs := entsql.Dialect(dialect).Select("id", "published_at").AppendSelectExpr(entsql.Expr(
 			"EXISTS (SELECT 1 FROM article_group_tags t WHERE t.article_id = articles.id) OR " +
 				"EXISTS (SELECT 1 FROM article_mentions t WHERE t.article_id = articles.id) OR " +
 				"EXISTS (SELECT 1 FROM article_topics t WHERE t.article_id = articles.id)")).
@@ -60,14 +71,14 @@ func untagged(ctx context.Context, client *ent.Client, dialect string, ids []int
 		}
 		for rows.Next() {
 			var (
-				id  int
-				has bool
+				id int
+				a  untaggedArticle
 			)
-			if err := rows.Scan(&id, &has); err != nil {
+			if err := rows.Scan(&id, &a.published, &a.hadTags); err != nil {
 				rows.Close()
 				return nil, fmt.Errorf("tagging: find untagged articles: %w", err)
 			}
-			out[id] = has
+			out[id] = a
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
@@ -79,18 +90,19 @@ func untagged(ctx context.Context, client *ent.Client, dialect string, ids []int
 
 // tagRow is one row of article_group_tags, article_mentions or article_topics.
 type tagRow struct {
-	article  int
-	target   any // group id, authority id or topic
-	score    float64
-	method   string
-	evidence []string
+	article   int
+	target    any // group id, authority id or topic
+	score     float64
+	method    string
+	evidence  []string
+	published time.Time // the article's published_at (group tags and mentions keep a copy)
 }
 
 // write replaces the automatic tags of the batch's articles with their results and sets
 // tagged_at. Staff corrections stay as they are: the delete skips them and the inserts
 // do nothing on their (article, target) key, so a tag staff removed (removed = true) is
 // not added back and one they added is not downgraded.
-func write(ctx context.Context, client *ent.Client, dialect string, snap *snapshot, batch []articleResult, now time.Time) error {
+func write(ctx context.Context, client *ent.Client, dialect string, batch []articleResult, now time.Time) error {
 	if len(batch) == 0 {
 		return nil
 	}
@@ -111,7 +123,7 @@ func write(ctx context.Context, client *ent.Client, dialect string, snap *snapsh
 		}
 	}
 
-	groups, mentions, topics, authIDs := rowsOf(snap, batch)
+	groups, mentions, topics, authIDs := rowsOf(batch)
 	if len(authIDs) > 0 {
 		// An authority deleted since the tagger was built must not fail the feed's
 		// transaction on its foreign key: keep the mentions of existing rows only.
@@ -139,10 +151,25 @@ func write(ctx context.Context, client *ent.Client, dialect string, snap *snapsh
 	}
 	for _, t := range []struct {
 		table, target string
+		published     bool
 		rows          []tagRow
-	}{{"article_group_tags", "group_id", groups}, {"article_mentions", "authority_id", mentions}, {"article_topics", "topic", topics}} {
-		if err := insertRows(ctx, client, b, t.table, t.target, t.rows, now); err != nil {
+	}{{"article_group_tags", "group_id", true, groups}, {"article_mentions", "authority_id", true, mentions}, {"article_topics", "topic", false, topics}} {
+		if err := insertRows(ctx, client, b, t.table, t.target, t.published, t.rows, now); err != nil {
 			return err
+		}
+	}
+	// The staff corrections kept above carry the article's published_at of when they were
+	// made: bring them in line, should the article's date have changed since.
+	for part := range slices.Chunk(replace, chunk) {
+		for _, table := range []string{"article_group_tags", "article_mentions"} {
+			published := entsql.ExprFunc(func(b *entsql.Builder) {
+				b.WriteString("(SELECT a.published_at FROM articles a WHERE a.id = " + table + ".article_id)")
+			})
+			q, args := b.Update(table).Set("published_at", published).
+				Where(entsql.And(entsql.In("article_id", part...), entsql.EQ("method", staff))).Query()
+			if _, err := client.ExecContext(ctx, q, args...); err != nil {
+				return fmt.Errorf("tagging: date staff corrections: %w", err)
+			}
 		}
 	}
 	ids := make([]any, len(batch))
@@ -159,16 +186,17 @@ func write(ctx context.Context, client *ent.Client, dialect string, snap *snapsh
 }
 
 // rowsOf turns the batch's results into rows, and lists the authorities they mention.
-func rowsOf(snap *snapshot, batch []articleResult) (groups, mentions, topics []tagRow, authIDs []int) {
+func rowsOf(batch []articleResult) (groups, mentions, topics []tagRow, authIDs []int) {
 	for _, a := range batch {
 		for _, g := range a.res.Groups {
-			id := snap.groups[g.Slug]
+			id := a.snap.groups[g.Slug]
 			if id == 0 || articlegrouptag.MethodValidator(articlegrouptag.Method(g.Method)) != nil {
 				continue // a group not in the database (yet), or a method the enum lacks
 			}
-			groups = append(groups, tagRow{article: a.id, target: id, score: g.Score, method: g.Method, evidence: g.Evidence})
+			groups = append(groups, tagRow{article: a.id, target: id, score: g.Score, method: g.Method, evidence: g.Evidence, published: a.published})
 		}
-		for _, r := range snap.mentionRows(a.id, a.res) {
+		for _, r := range a.snap.mentionRows(a.id, a.res) {
+			r.published = a.published
 			mentions = append(mentions, r)
 			authIDs = append(authIDs, r.target.(int))
 		}
@@ -237,9 +265,12 @@ func mergeMention(rows []tagRow, row tagRow) []tagRow {
 	return append(rows, row)
 }
 
-func insertRows(ctx context.Context, client *ent.Client, b *entsql.DialectBuilder, table, target string, rows []tagRow, now time.Time) error {
+func insertRows(ctx context.Context, client *ent.Client, b *entsql.DialectBuilder, table, target string, published bool, rows []tagRow, now time.Time) error {
 	for part := range slices.Chunk(rows, chunk) {
 		ins := b.Insert(table).Columns("score", "method", "evidence", "removed", "created_at", "article_id", target)
+		if published {
+			ins.Columns("published_at")
+		}
 		for _, r := range part {
 			var ev any
 			if len(r.evidence) > 0 {
@@ -249,7 +280,11 @@ func insertRows(ctx context.Context, client *ent.Client, b *entsql.DialectBuilde
 				}
 				ev = string(j)
 			}
-			ins.Values(r.score, r.method, ev, false, now, r.article, r.target)
+			values := []any{r.score, r.method, ev, false, now, r.article, r.target}
+			if published {
+				values = append(values, r.published.UTC())
+			}
+			ins.Values(values...)
 		}
 		q, args := ins.OnConflict(entsql.ConflictColumns("article_id", target), entsql.DoNothing()).Query()
 		if _, err := client.ExecContext(ctx, q, args...); err != nil {
