@@ -34,7 +34,9 @@ import (
 	"coopdesk/ent"
 	"coopdesk/worker/normalize"
 
+	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
+	"github.com/lib/pq"
 )
 
 // DefaultStoryWindow is how far apart two articles' dates may be for them to be one story.
@@ -64,6 +66,7 @@ type Store struct {
 	now     func() time.Time
 	stories *storyIndex
 	newMu   sync.Mutex
+	group   committer
 }
 
 // Options tunes New.
@@ -159,8 +162,6 @@ type Counts struct {
 	ArticleWrites int
 	// StoriesJoined counts new articles grouped into an existing story.
 	StoriesJoined int
-
-	storyToken uint64 // the story index entries of this save, pending until commit
 }
 
 // ErrLeaseLost is returned (after committing the items, which are idempotent) when the
@@ -219,28 +220,27 @@ func (s *Store) Classify(ctx context.Context, feedID int, language string, fetch
 	return p, nil
 }
 
-// Save writes a plan and the feed's status in one transaction, retrying a few times when
-// the database fails (a dropped connection, a deadlock): every statement is idempotent.
-// tagging may be nil.
-func (s *Store) Save(ctx context.Context, p *Plan, fu FeedUpdate, tagging Tagging) (Counts, error) {
-	var (
-		c         Counts
-		err       error
-		committed []recentArticle
-	)
-	for attempt := range 4 {
+// saveAlone writes one plan and the feed's status in a transaction of their own,
+// retrying a few times when the database fails (a dropped connection, a deadlock): every
+// statement is idempotent. It is the path of a batch whose group transaction failed.
+func (s *Store) saveAlone(ctx context.Context, r *request, failed error) (Counts, error) {
+	err, first := failed, 0
+	if failed != nil {
+		first = 1
+	}
+	for attempt := first; attempt < 4; attempt++ {
 		if attempt > 0 {
-			slog.Warn("store: retrying feed batch", "feed", p.FeedID, "attempt", attempt+1, "err", err)
+			slog.Warn("store: retrying feed batch", "feed", r.plan.FeedID, "attempt", attempt+1, "err", err)
 			select {
 			case <-ctx.Done():
 				return Counts{}, ctx.Err()
 			case <-time.After(time.Duration(attempt*attempt) * 200 * time.Millisecond):
 			}
 		}
-		c, committed, err = s.save(ctx, p, fu, tagging)
-		if err == nil || errors.Is(err, ErrLeaseLost) {
-			s.stories.commitPending(c.storyToken, committed)
-			return c, err
+		var out []outcome
+		out, err = s.saveGroup(ctx, []*request{r})
+		if err == nil {
+			return out[0].counts, out[0].err
 		}
 		if ctx.Err() != nil {
 			return Counts{}, err
@@ -255,8 +255,18 @@ func (s *Store) SaveStatus(ctx context.Context, fu FeedUpdate) error {
 	return err
 }
 
-func (s *Store) save(ctx context.Context, p *Plan, fu FeedUpdate, tagging Tagging) (c Counts, added []recentArticle, err error) {
-	if len(p.New) > 0 {
+// saveGroup writes the plans and feed statuses of reqs in one transaction: all commit or
+// none does. It returns each request's outcome (ErrLeaseLost for a feed whose lease had
+// passed to another worker; its items are committed all the same), or the error that
+// rolled the transaction back.
+func (s *Store) saveGroup(ctx context.Context, reqs []*request) (out []outcome, err error) {
+	plans := make([]*Plan, 0, len(reqs))
+	for _, r := range reqs {
+		if len(r.plan.New) > 0 {
+			plans = append(plans, r.plan)
+		}
+	}
+	if len(plans) > 0 {
 		// New articles are matched against the stories of the articles stored before
 		// them: batches with new articles commit one at a time in this process, so a
 		// reprint stored by a concurrent pipeline is never missed (nor referenced before
@@ -264,50 +274,116 @@ func (s *Store) save(ctx context.Context, p *Plan, fu FeedUpdate, tagging Taggin
 		s.newMu.Lock()
 		defer s.newMu.Unlock()
 	}
+	var token uint64
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return c, nil, fmt.Errorf("store: begin: %w", err)
+		return nil, fmt.Errorf("store: begin: %w", err)
 	}
 	defer func() {
-		if err != nil && !errors.Is(err, ErrLeaseLost) {
+		if err != nil {
 			_ = tx.Rollback()
-			s.stories.dropPending(c.storyToken)
+			s.stories.dropPending(token)
 		}
 	}()
-	c.Unchanged = p.Unchanged
-	var ids []int
-	if len(p.New) > 0 {
-		ids, added, err = s.insertNew(ctx, tx, p, &c)
+	out = make([]outcome, len(reqs))
+	counts := make([]*Counts, len(reqs))
+	ids := make([][]int, len(reqs))
+	var added []recentArticle
+	for i, r := range reqs {
+		out[i].counts.Unchanged = r.plan.Unchanged
+		counts[i] = &out[i].counts
+	}
+	if len(plans) > 0 {
+		var newIDs [][]int
+		var newCounts []*Counts
+		for i, r := range reqs {
+			if len(r.plan.New) > 0 {
+				newCounts = append(newCounts, counts[i])
+			}
+		}
+		newIDs, added, token, err = s.insertNew(ctx, tx, plans, newCounts)
 		if err != nil {
-			return c, nil, err
+			return nil, err
+		}
+		k := 0
+		for i, r := range reqs {
+			if len(r.plan.New) > 0 {
+				ids[i] = newIDs[k]
+				k++
+			}
 		}
 	}
-	for _, ch := range p.Changed {
-		n, err := s.updateChanged(ctx, tx, p, ch)
-		if err != nil {
-			return c, nil, err
-		}
-		c.Updated++
-		c.ArticleWrites += n
-		ids = append(ids, ch.ArticleID)
-	}
-	if tagging != nil && len(ids) > 0 {
-		client := ent.NewClient(ent.Driver(entsql.NewDriver(s.dialect, entsql.Conn{ExecQuerier: tx})))
-		if err := tagging.Save(ctx, client, ids); err != nil {
-			return c, nil, fmt.Errorf("store: save tags of feed %d: %w", p.FeedID, err)
+	for i, r := range reqs {
+		for _, ch := range r.plan.Changed {
+			n, err := s.updateChanged(ctx, tx, r.plan, ch)
+			if err != nil {
+				return nil, err
+			}
+			counts[i].Updated++
+			counts[i].ArticleWrites += n
+			ids[i] = append(ids[i], ch.ArticleID)
 		}
 	}
-	held, err := s.updateFeed(ctx, tx, fu)
+	if err := s.saveTags(ctx, tx, reqs, ids); err != nil {
+		return nil, err
+	}
+	fus := make([]FeedUpdate, len(reqs))
+	for i, r := range reqs {
+		fus[i] = r.fu
+	}
+	held, err := s.updateFeeds(ctx, tx, fus)
 	if err != nil {
-		return c, nil, err
+		return nil, err
 	}
 	if err := tx.Commit(); err != nil {
-		return c, nil, fmt.Errorf("store: commit feed %d: %w", p.FeedID, err)
+		return nil, fmt.Errorf("store: commit feed batches: %w", err)
 	}
-	if !held {
-		return c, added, ErrLeaseLost
+	s.stories.commitPending(token, added)
+	for i := range reqs {
+		if !held[i] {
+			out[i].err = ErrLeaseLost
+		}
 	}
-	return c, added, nil
+	return out, nil
+}
+
+// saveTags writes the tagging stage's results of the requests, joined into as few
+// Tagging.Save calls as their kinds allow (one, in the worker).
+func (s *Store) saveTags(ctx context.Context, tx *sql.Tx, reqs []*request, ids [][]int) error {
+	var (
+		joined    Tagging
+		joinedIDs []int
+		feeds     []int
+	)
+	flush := func() error {
+		if joined == nil || len(joinedIDs) == 0 {
+			return nil
+		}
+		client := ent.NewClient(ent.Driver(entsql.NewDriver(s.dialect, entsql.Conn{ExecQuerier: tx})))
+		if err := joined.Save(ctx, client, joinedIDs); err != nil {
+			return fmt.Errorf("store: save tags of feeds %v: %w", feeds, err)
+		}
+		joined, joinedIDs, feeds = nil, nil, nil
+		return nil
+	}
+	for i, r := range reqs {
+		if r.tagging == nil || len(ids[i]) == 0 {
+			continue
+		}
+		if joined != nil {
+			if j, ok := joined.(JoinableTagging); ok {
+				if both, ok := j.Join(r.tagging); ok {
+					joined, joinedIDs, feeds = both, append(joinedIDs, ids[i]...), append(feeds, r.plan.FeedID)
+					continue
+				}
+			}
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+		joined, joinedIDs, feeds = r.tagging, slices.Clone(ids[i]), []int{r.plan.FeedID}
+	}
+	return flush()
 }
 
 // articleURL is the article's unique URL: its canonical link, else (an item with no usable
@@ -323,30 +399,40 @@ func articleURL(feedID int, it Item) string {
 type newArticle struct {
 	url       string
 	item      *Item
+	plan      *Plan // the first plan of the group that carries the URL: its feed inserts it
+	counts    *Counts
 	story     int  // existing story joined, or the story created for it
 	created   bool // story created in this transaction
 	articleID int
 	inserted  bool
 }
 
-// insertNew stores the new items: stories, articles (or the existing article of the same
-// URL), sources. It returns the article id of every new item, in order.
-func (s *Store) insertNew(ctx context.Context, tx *sql.Tx, p *Plan, c *Counts) ([]int, []recentArticle, error) {
+// insertNew stores the new items of plans (one transaction, several feeds' batches):
+// stories, articles (or the existing article of the same URL), sources. It returns the
+// article id of every new item of each plan, in order, the groupable articles inserted,
+// and the token of the story index entries pending until commit. counts[i] is plans[i]'s.
+func (s *Store) insertNew(ctx context.Context, tx *sql.Tx, plans []*Plan, counts []*Counts) ([][]int, []recentArticle, uint64, error) {
 	// One candidate article per URL; sorted so that concurrent transactions inserting
 	// overlapping URL sets take their locks in the same order and cannot deadlock.
-	byURL := make(map[string]*newArticle, len(p.New))
-	urls := make([]string, 0, len(p.New))
-	for i := range p.New {
-		u := articleURL(p.FeedID, p.New[i])
-		if _, ok := byURL[u]; !ok {
-			byURL[u] = &newArticle{url: u, item: &p.New[i]}
-			urls = append(urls, u)
+	n := 0
+	for _, p := range plans {
+		n += len(p.New)
+	}
+	byURL := make(map[string]*newArticle, n)
+	urls := make([]string, 0, n)
+	for k, p := range plans {
+		for i := range p.New {
+			u := articleURL(p.FeedID, p.New[i])
+			if _, ok := byURL[u]; !ok {
+				byURL[u] = &newArticle{url: u, item: &p.New[i], plan: p, counts: counts[k]}
+				urls = append(urls, u)
+			}
 		}
 	}
 	slices.Sort(urls)
 
 	// Stories: join a recent similar article's story, else create one.
-	var local []recentArticle // this batch, for reprints within it
+	var local []recentArticle // this group, for reprints within it
 	var create []*newArticle
 	for _, u := range urls {
 		na := byURL[u]
@@ -367,21 +453,21 @@ func (s *Store) insertNew(ctx context.Context, tx *sql.Tx, p *Plan, c *Counts) (
 	for chunk := range slices.Chunk(create, rowsPerStatement) {
 		ins := s.builder().Insert("stories").Columns("signature", "first_seen_at", "size")
 		for _, na := range chunk {
-			ins.Values(int64(na.item.Signature), p.FetchedAt.UTC(), 1)
+			ins.Values(int64(na.item.Signature), na.plan.FetchedAt.UTC(), 1)
 		}
 		ids, err := queryIDs(ctx, tx, ins.Returning("id"))
 		if err != nil {
-			return nil, nil, fmt.Errorf("store: create stories for feed %d: %w", p.FeedID, err)
+			return nil, nil, 0, fmt.Errorf("store: create stories: %w", err)
 		}
 		createdIDs = append(createdIDs, ids...)
 	}
 	if len(createdIDs) != len(create) {
-		return nil, nil, fmt.Errorf("store: created %d stories for %d articles", len(createdIDs), len(create))
+		return nil, nil, 0, fmt.Errorf("store: created %d stories for %d articles", len(createdIDs), len(create))
 	}
 	for i, na := range create {
 		na.story = createdIDs[i]
 	}
-	// Articles that joined a story created earlier in this batch.
+	// Articles that joined a story created earlier in this group.
 	for _, u := range urls {
 		if na := byURL[u]; na.story < 0 {
 			na.story = createdIDs[-na.story-1]
@@ -397,7 +483,7 @@ func (s *Store) insertNew(ctx context.Context, tx *sql.Tx, p *Plan, c *Counts) (
 			pending = append(pending, recentArticle{sig: sig, published: na.item.PublishedAt.Unix(), story: na.story})
 		}
 	}
-	c.storyToken = s.stories.addPending(pending)
+	token := s.stories.addPending(pending)
 
 	// Articles: insert the URLs not stored yet; the others already exist.
 	for chunk := range slices.Chunk(urls, rowsPerStatement) {
@@ -405,7 +491,7 @@ func (s *Store) insertNew(ctx context.Context, tx *sql.Tx, p *Plan, c *Counts) (
 			"author", "language", "published_at", "fetched_at", "content_hash", "simhash", "feed_id", "story_id")
 		for _, u := range chunk {
 			na := byURL[u]
-			a := na.item.Article
+			a, p := na.item.Article, na.plan
 			ins.Values(u, truncate(a.Key, maxGUID), truncate(a.Title, maxTitle), a.ContentHTML, a.Text,
 				truncate(a.Author, maxAuthor), truncate(p.Language, maxLanguage), a.PublishedAt.UTC(), p.FetchedAt.UTC(),
 				a.ContentHash, int64(groupable(a)), p.FeedID, na.story)
@@ -414,7 +500,7 @@ func (s *Store) insertNew(ctx context.Context, tx *sql.Tx, p *Plan, c *Counts) (
 		q, args := ins.Query()
 		rows, err := tx.QueryContext(ctx, q, args...)
 		if err != nil {
-			return nil, nil, fmt.Errorf("store: insert articles of feed %d: %w", p.FeedID, err)
+			return nil, nil, token, fmt.Errorf("store: insert articles: %w", err)
 		}
 		for rows.Next() {
 			var (
@@ -423,7 +509,7 @@ func (s *Store) insertNew(ctx context.Context, tx *sql.Tx, p *Plan, c *Counts) (
 			)
 			if err := rows.Scan(&id, &u); err != nil {
 				rows.Close()
-				return nil, nil, fmt.Errorf("store: insert articles of feed %d: %w", p.FeedID, err)
+				return nil, nil, token, fmt.Errorf("store: insert articles: %w", err)
 			}
 			if na := byURL[u]; na != nil {
 				na.articleID, na.inserted = id, true
@@ -431,7 +517,7 @@ func (s *Store) insertNew(ctx context.Context, tx *sql.Tx, p *Plan, c *Counts) (
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
-			return nil, nil, fmt.Errorf("store: insert articles of feed %d: %w", p.FeedID, err)
+			return nil, nil, token, fmt.Errorf("store: insert articles: %w", err)
 		}
 	}
 	var missing []any
@@ -444,7 +530,7 @@ func (s *Store) insertNew(ctx context.Context, tx *sql.Tx, p *Plan, c *Counts) (
 		q, args := s.builder().Select("id", "url").From(entsql.Table("articles")).Where(entsql.In("url", chunk...)).Query()
 		rows, err := tx.QueryContext(ctx, q, args...)
 		if err != nil {
-			return nil, nil, fmt.Errorf("store: find articles of feed %d: %w", p.FeedID, err)
+			return nil, nil, token, fmt.Errorf("store: find articles: %w", err)
 		}
 		for rows.Next() {
 			var (
@@ -453,7 +539,7 @@ func (s *Store) insertNew(ctx context.Context, tx *sql.Tx, p *Plan, c *Counts) (
 			)
 			if err := rows.Scan(&id, &u); err != nil {
 				rows.Close()
-				return nil, nil, err
+				return nil, nil, token, err
 			}
 			if na := byURL[u]; na != nil {
 				na.articleID = id
@@ -461,7 +547,7 @@ func (s *Store) insertNew(ctx context.Context, tx *sql.Tx, p *Plan, c *Counts) (
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
-			return nil, nil, fmt.Errorf("store: find articles of feed %d: %w", p.FeedID, err)
+			return nil, nil, token, fmt.Errorf("store: find articles: %w", err)
 		}
 	}
 
@@ -473,68 +559,71 @@ func (s *Store) insertNew(ctx context.Context, tx *sql.Tx, p *Plan, c *Counts) (
 	for _, u := range urls {
 		na := byURL[u]
 		if na.articleID == 0 {
-			return nil, nil, fmt.Errorf("store: article %s of feed %d neither inserted nor found", u, p.FeedID)
+			return nil, nil, token, fmt.Errorf("store: article %s of feed %d neither inserted nor found", u, na.plan.FeedID)
 		}
 		if !na.inserted {
 			if na.created {
 				// Created with size 1 for an article that existed: undo, and remove the
-				// story below unless a reprint in this batch joined it.
+				// story below unless a reprint in this group joined it.
 				grow[na.story]--
 				orphans = append(orphans, na.story)
 			}
 			continue
 		}
-		c.ArticlesCreated++
+		na.counts.ArticlesCreated++
+		na.counts.ArticleWrites++
 		if !na.created {
 			grow[na.story]++
+			na.counts.StoriesJoined++
 		}
 		if sig := groupable(na.item.Article); sig != 0 {
 			added = append(added, recentArticle{sig: sig, published: na.item.PublishedAt.Unix(), story: na.story, article: na.articleID})
 		}
 	}
-	c.ArticleWrites += c.ArticlesCreated
 	if err := s.growStories(ctx, tx, grow); err != nil {
-		return nil, nil, err
-	}
-	for _, n := range grow {
-		c.StoriesJoined += max(n, 0)
+		return nil, nil, token, err
 	}
 	if len(orphans) > 0 {
 		// Orphan stories exist only when an article was stored meanwhile (or reprinted
-		// inside this batch): their articles joined nothing, so nothing references them.
+		// inside this group): their articles joined nothing, so nothing references them.
 		unused := entsql.P(func(b *entsql.Builder) {
 			b.WriteString("NOT EXISTS (SELECT 1 FROM articles WHERE articles.story_id = stories.id)")
 		})
 		q, args := s.builder().Delete("stories").Where(entsql.And(entsql.In("id", orphans...), unused)).Query()
 		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
-			return nil, nil, fmt.Errorf("store: remove unused stories: %w", err)
+			return nil, nil, token, fmt.Errorf("store: remove unused stories: %w", err)
 		}
 	}
 
-	// Sources: one per item of this feed.
-	ids := make([]int, len(p.New))
-	for chunk := range slices.Chunk(indexes(len(p.New)), rowsPerStatement) {
-		ins := s.builder().Insert("article_sources").Columns("guid", "link", "seen_at", "content_hash", "feed_id", "article_id")
-		for _, i := range chunk {
+	// Sources: one per item of each feed.
+	type source struct {
+		plan *Plan
+		item *Item
+	}
+	ids := make([][]int, len(plans))
+	sources := make([]source, 0, n)
+	for k, p := range plans {
+		ids[k] = make([]int, len(p.New))
+		for i := range p.New {
 			it := &p.New[i]
-			ids[i] = byURL[articleURL(p.FeedID, *it)].articleID
-			ins.Values(truncate(it.Key, maxGUID), truncate(it.Link, maxURL), p.FetchedAt.UTC(), it.ContentHash, p.FeedID, ids[i])
+			ids[k][i] = byURL[articleURL(p.FeedID, *it)].articleID
+			sources = append(sources, source{p, it})
+		}
+		counts[k].New = len(p.New)
+	}
+	for chunk := range slices.Chunk(sources, rowsPerStatement) {
+		ins := s.builder().Insert("article_sources").Columns("guid", "link", "seen_at", "content_hash", "feed_id", "article_id")
+		for _, src := range chunk {
+			it, p := src.item, src.plan
+			ins.Values(truncate(it.Key, maxGUID), truncate(it.Link, maxURL), p.FetchedAt.UTC(), it.ContentHash, p.FeedID,
+				byURL[articleURL(p.FeedID, *it)].articleID)
 		}
 		q, args := ins.OnConflict(entsql.ConflictColumns("feed_id", "guid"), entsql.DoNothing()).Query()
 		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
-			return nil, nil, fmt.Errorf("store: insert sources of feed %d: %w", p.FeedID, err)
+			return nil, nil, token, fmt.Errorf("store: insert sources: %w", err)
 		}
 	}
-	c.New = len(p.New)
-	return ids, added, nil
-}
-
-func indexes(n int) []int {
-	out := make([]int, n)
-	for i := range out {
-		out[i] = i
-	}
-	return out
+	return ids, added, token, nil
 }
 
 // growStories adds n[id] to the size of each story in one statement, in id order.
@@ -592,6 +681,22 @@ func (s *Store) updateChanged(ctx context.Context, tx *sql.Tx, p *Plan, ch Chang
 	return int(n), nil
 }
 
+// updateFeeds writes the feeds' statuses and releases their leases; it reports for each
+// whether the lease was still ours. On PostgreSQL it is one statement for all.
+func (s *Store) updateFeeds(ctx context.Context, tx *sql.Tx, fus []FeedUpdate) ([]bool, error) {
+	if s.dialect == dialect.Postgres && len(fus) > 1 {
+		return s.updateFeedsPostgres(ctx, tx, fus)
+	}
+	held := make([]bool, len(fus))
+	for i, fu := range fus {
+		var err error
+		if held[i], err = s.updateFeed(ctx, tx, fu); err != nil {
+			return nil, err
+		}
+	}
+	return held, nil
+}
+
 // updateFeed writes the status and releases the lease; it reports whether the lease was
 // still ours.
 func (s *Store) updateFeed(ctx context.Context, tx *sql.Tx, fu FeedUpdate) (bool, error) {
@@ -629,6 +734,65 @@ func (s *Store) updateFeed(ctx context.Context, tx *sql.Tx, fu FeedUpdate) (bool
 	}
 	n, err := res.RowsAffected()
 	return n == 1, err
+}
+
+// feedsUpdate is updateFeed for several feeds at once on PostgreSQL: the values travel as
+// one array per column, so that the statement's text does not depend on their number.
+const feedsUpdate = `UPDATE feeds AS f SET
+	last_status = v.status, consecutive_errors = v.errors, last_fetched_at = v.fetched_at,
+	next_fetch_at = v.next_fetch_at, updated_at = $1, lease_owner = NULL, lease_expires_at = NULL,
+	last_error = NULLIF(v.error, ''),
+	etag = CASE WHEN v.set_validators THEN v.etag ELSE f.etag END,
+	last_modified = CASE WHEN v.set_validators THEN v.last_modified ELSE f.last_modified END,
+	title = CASE WHEN v.title <> '' AND (f.title IS NULL OR f.title = '') THEN v.title ELSE f.title END,
+	site_url = CASE WHEN v.site_url <> '' AND (f.site_url IS NULL OR f.site_url = '') THEN v.site_url ELSE f.site_url END,
+	language = CASE WHEN v.language <> '' AND (f.language IS NULL OR f.language = '') THEN v.language ELSE f.language END
+FROM unnest($2::bigint[], $3::text[], $4::text[], $5::bigint[], $6::timestamptz[], $7::timestamptz[], $8::text[],
+	$9::boolean[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[])
+	AS v(id, owner, status, errors, fetched_at, next_fetch_at, error, set_validators, etag, last_modified, title, site_url, language)
+WHERE f.id = v.id AND f.lease_owner = v.owner
+RETURNING f.id`
+
+func (s *Store) updateFeedsPostgres(ctx context.Context, tx *sql.Tx, fus []FeedUpdate) ([]bool, error) {
+	n := len(fus)
+	var (
+		ids, errs                             = make([]int64, n), make([]int64, n)
+		owners, statuses, fetched, next, msgs = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		setValidators                         = make([]bool, n)
+		etags, lastMods, titles, sites, langs = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	)
+	for i, fu := range fus {
+		ids[i], owners[i], statuses[i], errs[i] = int64(fu.ID), fu.Owner, truncate(fu.Status, maxStatus), int64(fu.ConsecutiveErrors)
+		fetched[i], next[i] = fu.FetchedAt.UTC().Format(time.RFC3339Nano), fu.NextFetchAt.UTC().Format(time.RFC3339Nano)
+		msgs[i] = truncate(fu.Error, maxError)
+		setValidators[i], etags[i], lastMods[i] = fu.SetValidators, truncate(fu.ETag, maxETag), truncate(fu.LastModified, maxLastMod)
+		titles[i] = truncate(strings.TrimSpace(fu.Title), maxFeedText)
+		sites[i] = truncate(strings.TrimSpace(fu.SiteURL), maxURL)
+		langs[i] = truncate(primaryLanguage(fu.Language), maxLanguage)
+	}
+	rows, err := tx.QueryContext(ctx, feedsUpdate, s.now().UTC(), pq.Array(ids), pq.Array(owners), pq.Array(statuses),
+		pq.Array(errs), pq.Array(fetched), pq.Array(next), pq.Array(msgs), pq.Array(setValidators), pq.Array(etags),
+		pq.Array(lastMods), pq.Array(titles), pq.Array(sites), pq.Array(langs))
+	if err != nil {
+		return nil, fmt.Errorf("store: update feeds: %w", err)
+	}
+	defer rows.Close()
+	updated := make(map[int]bool, n)
+	for rows.Next() {
+		var id int
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("store: update feeds: %w", err)
+		}
+		updated[id] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: update feeds: %w", err)
+	}
+	held := make([]bool, n)
+	for i, fu := range fus {
+		held[i] = updated[fu.ID]
+	}
+	return held, nil
 }
 
 // primaryLanguage keeps the primary subtag of a BCP 47 tag, lower case ("fr-FR" → "fr").
