@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"strings"
@@ -77,7 +78,16 @@ func BenchmarkIngest(b *testing.B) {
 
 	dbURL := testdb.PostgresSchema(b)
 	bin := benchBinary(b)
-	env := append(os.Environ(), "COOPDESK_DATABASE_URL="+dbURL, "COOPDESK_FETCH_ALLOW_PRIVATE=1", "COOPDESK_LOG_LEVEL=error")
+	// The subprocess's backends are found by their application name, to count their CPU.
+	appURL, err := url.Parse(dbURL)
+	if err != nil {
+		b.Fatal(err)
+	}
+	const appName = "coopdesk_bench_ingest"
+	q := appURL.Query()
+	q.Set("application_name", appName)
+	appURL.RawQuery = q.Encode()
+	env := append(os.Environ(), "COOPDESK_DATABASE_URL="+appURL.String(), "COOPDESK_FETCH_ALLOW_PRIVATE=1", "COOPDESK_LOG_LEVEL=error")
 	cmd := exec.Command(bin, "migrate")
 	cmd.Env = env
 	if out, err := cmd.CombinedOutput(); err != nil {
@@ -95,7 +105,15 @@ func BenchmarkIngest(b *testing.B) {
 	}
 	mustExec(b, db, `INSERT INTO feeds (created_at, updated_at, url, enabled, interval_minutes, consecutive_errors, next_fetch_at) VALUES `+strings.Join(values, ","))
 
-	fetchAll := func() (time.Duration, int64, string) {
+	// run is one `coopdesk fetch --all`: its wall time, peak RSS, CPU time (its own, and
+	// that of its PostgreSQL backends) and output.
+	type run struct {
+		wall            time.Duration
+		hwm             int64
+		cpu, backendCPU time.Duration
+		out             string
+	}
+	fetchAll := func() run {
 		cmd := exec.Command(bin, "fetch", "--all")
 		cmd.Env = env
 		var out bytes.Buffer
@@ -109,14 +127,33 @@ func BenchmarkIngest(b *testing.B) {
 		// take the last 20 ms.
 		done := make(chan struct{})
 		var hwm int64
+		backends := map[int]time.Duration{} // CPU time of each backend, last seen
 		sampled := make(chan struct{})
 		go func() {
 			defer close(sampled)
 			tick := time.NewTicker(20 * time.Millisecond)
 			defer tick.Stop()
-			for {
+			for i := 0; ; i++ {
 				if kb := vmHWM(cmd.Process.Pid); kb > hwm {
 					hwm = kb
+				}
+				if i%25 == 0 {
+					if rows, err := db.Query(`SELECT pid FROM pg_stat_activity WHERE application_name = $1`, appName); err == nil {
+						for rows.Next() {
+							var pid int
+							if rows.Scan(&pid) == nil {
+								if _, ok := backends[pid]; !ok {
+									backends[pid] = 0
+								}
+							}
+						}
+						rows.Close()
+					}
+				}
+				for pid := range backends {
+					if cpu := procCPU(pid); cpu > backends[pid] {
+						backends[pid] = cpu
+					}
 				}
 				select {
 				case <-done:
@@ -126,12 +163,17 @@ func BenchmarkIngest(b *testing.B) {
 			}
 		}()
 		err := cmd.Wait()
+		wall := time.Since(start)
 		close(done)
 		<-sampled
 		if err != nil {
 			b.Fatalf("fetch: %v\n%s", err, out.String())
 		}
-		return time.Since(start), hwm, strings.TrimSpace(out.String())
+		r := run{wall: wall, hwm: hwm, cpu: cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(), out: strings.TrimSpace(out.String())}
+		for _, cpu := range backends {
+			r.backendCPU += cpu
+		}
+		return r
 	}
 	fingerprint := func() (n int, sum string) {
 		db.QueryRow(`SELECT count(*), coalesce(md5(string_agg(id::text || ':' || xmin::text, ',' ORDER BY id)), '') FROM articles`).Scan(&n, &sum)
@@ -139,9 +181,9 @@ func BenchmarkIngest(b *testing.B) {
 	}
 
 	b.ResetTimer()
-	first, rss1, out1 := fetchAll()
+	r1 := fetchAll()
 	n1, fp1 := fingerprint()
-	second, rss2, out2 := fetchAll()
+	r2 := fetchAll()
 	n2, fp2 := fingerprint()
 	b.StopTimer()
 	if n1 != feeds*items {
@@ -158,7 +200,7 @@ func BenchmarkIngest(b *testing.B) {
 		values = append(values, fmt.Sprintf("(now(), now(), '%s%s', true, 60, 0, now())", urls[len(values)%hosts], p))
 	}
 	mustExec(b, db, `INSERT INTO feeds (created_at, updated_at, url, enabled, interval_minutes, consecutive_errors, next_fetch_at) VALUES `+strings.Join(values, ","))
-	hostile, rss3, out3 := fetchAll()
+	r3 := fetchAll()
 
 	// The floor: gofeed alone on the same bodies, in this process.
 	parseStart := time.Now()
@@ -172,16 +214,44 @@ func BenchmarkIngest(b *testing.B) {
 	}
 	parseTime := time.Since(parseStart)
 
-	ingestRate := float64(feeds*items) / first.Seconds()
+	ingestRate := float64(feeds*items) / r1.wall.Seconds()
 	parseRate := float64(parsed) / parseTime.Seconds()
 	b.ReportMetric(ingestRate, "items/s")
-	b.ReportMetric(second.Seconds(), "unchanged-pass-s")
-	b.ReportMetric(float64(max(rss1, rss2, rss3))/1024, "peak-RSS-MB")
+	b.ReportMetric(r2.wall.Seconds(), "unchanged-pass-s")
+	b.ReportMetric(float64(max(r1.hwm, r2.hwm, r3.hwm))/1024, "peak-RSS-MB")
 	b.ReportMetric(parseRate, "gofeed-items/s")
-	b.Logf("first pass:      %6.2fs  %7.0f items/s  peak RSS %5.1f MB  (%s)", first.Seconds(), ingestRate, float64(rss1)/1024, out1)
-	b.Logf("unchanged pass:  %6.2fs  article rows rewritten: none=%v  peak RSS %5.1f MB  (%s)", second.Seconds(), fp1 == fp2, float64(rss2)/1024, out2)
-	b.Logf("hostile feeds:   %6.2fs  peak RSS %5.1f MB  (%s)", hostile.Seconds(), float64(rss3)/1024, out3)
+	b.ReportMetric(r1.cpu.Seconds(), "first-pass-cpu-s")
+	b.ReportMetric(r1.backendCPU.Seconds(), "first-pass-pg-cpu-s")
+	load, _ := os.ReadFile("/proc/loadavg")
+	b.Logf("load average at the end: %s", strings.TrimSpace(string(load)))
+	b.Logf("first pass:      %6.2fs  %7.0f items/s  peak RSS %5.1f MB  CPU %5.1fs + PostgreSQL backends %5.1fs  (%s)",
+		r1.wall.Seconds(), ingestRate, float64(r1.hwm)/1024, r1.cpu.Seconds(), r1.backendCPU.Seconds(), r1.out)
+	b.Logf("unchanged pass:  %6.2fs  article rows rewritten: none=%v  peak RSS %5.1f MB  CPU %5.1fs + %5.1fs  (%s)",
+		r2.wall.Seconds(), fp1 == fp2, float64(r2.hwm)/1024, r2.cpu.Seconds(), r2.backendCPU.Seconds(), r2.out)
+	b.Logf("hostile feeds:   %6.2fs  peak RSS %5.1f MB  CPU %5.1fs + %5.1fs  (%s)",
+		r3.wall.Seconds(), float64(r3.hwm)/1024, r3.cpu.Seconds(), r3.backendCPU.Seconds(), r3.out)
 	b.Logf("gofeed alone:    %6.2fs  %7.0f items/s; whole pipeline / gofeed = 1/%.1f", parseTime.Seconds(), parseRate, parseRate/ingestRate)
+}
+
+// procCPU reads a process's CPU time (user and system) from /proc, 0 once it is gone.
+func procCPU(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// The command name, in parentheses, may hold spaces: count fields after it.
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	var utime, stime int64
+	fmt.Sscan(f[11], &utime)
+	fmt.Sscan(f[12], &stime)
+	return time.Duration(utime+stime) * time.Second / 100 // USER_HZ is 100 on Linux
 }
 
 // vmHWM reads a process's peak resident set size in KiB from /proc, 0 once it is gone.
