@@ -21,7 +21,9 @@ import (
 // each node's children as close after it as free cells allow, so that a walk down a chain
 // of single-child nodes reads consecutive cells.
 type trie struct {
-	cells []trieCell
+	// cells are the double array, each cell packed in a word (see packCell) so that a
+	// step is one load and one bounds check.
+	cells []uint64
 	// outAt holds the terms ending at each node whose base has hasOut set.
 	outAt []termsHere
 	// alArticle is the node reached by the Arabic article "ال", used for "لل" (li- + al-,
@@ -29,11 +31,18 @@ type trie struct {
 	alArticle int32
 }
 
-// trieCell is one double-array cell: 8 bytes, eight to a cache line.
+// trieCell is one double-array cell while the trie is built.
 type trieCell struct {
 	base  int32 // children are at base+b (base without hasOut); 0 for a leaf
 	check int32 // the parent's index; -1 for a free cell
 }
+
+// packCell packs a cell into 8 bytes, eight to a cache line: the check in the high half,
+// the base in the low half.
+func packCell(c trieCell) uint64 { return uint64(uint32(c.check))<<32 | uint64(uint32(c.base)) }
+
+func cellBase(c uint64) int32  { return int32(uint32(c)) }
+func cellCheck(c uint64) int32 { return int32(c >> 32) }
 
 // hasOut marks, in a cell's base, a node where terms end.
 const hasOut = -1 << 31
@@ -195,9 +204,13 @@ func (tb *trieBuilder) build() *trie {
 	for end > 0 && a.cells[end-1].check < 0 {
 		end--
 	}
-	cells := slices.Clip(append(a.cells[:end:end], make([]trieCell, 256)...))
-	for i := end; i < len(cells); i++ {
-		cells[i].check = -1
+	cells := make([]uint64, end+256)
+	for i := range cells {
+		c := trieCell{check: -1}
+		if i < end {
+			c = a.cells[i]
+		}
+		cells[i] = packCell(c)
 	}
 	t := &trie{cells: cells, outAt: make([]termsHere, len(cells))}
 	for _, o := range outs {
@@ -209,8 +222,8 @@ func (tb *trieBuilder) build() *trie {
 
 // step follows one edge; it returns 0 (the root, never a child) when there is none.
 func (t *trie) step(st int32, b byte) int32 {
-	n := t.cells[st].base&^hasOut + int32(b)
-	if t.cells[n].check != st || n == rootCell {
+	n := cellBase(t.cells[st])&^hasOut + int32(b)
+	if cellCheck(t.cells[n]) != st || n == rootCell {
 		return 0
 	}
 	return n
@@ -229,11 +242,26 @@ var (
 // at both ends).
 func (t *trie) scan(buf []byte, starts []int32, ms []match) []match {
 	cells := t.cells
-	rootBase := cells[rootCell].base &^ hasOut
+	rootBase := cellBase(cells[rootCell]) &^ hasOut
 	for _, i := range starts {
+		// The walk from a word start, written out here rather than calling walk: most
+		// words leave the trie after two or three bytes, and the call cost as much.
 		b := buf[i]
-		if n := rootBase + int32(b); cells[n].check == rootCell {
-			ms = t.walk(buf, n, i, i, ms)
+		st := rootBase + int32(b)
+		if c := cells[st]; cellCheck(c) == rootCell {
+			for j := i + 1; ; j++ {
+				base := cellBase(c)
+				if base < 0 {
+					ms = t.appendTerms(buf, st, i, i, j, ms)
+					base &^= hasOut
+				}
+				n := base + int32(buf[j])
+				c = cells[n]
+				if cellCheck(c) != st {
+					break
+				}
+				st = n
+			}
 		}
 		if b >= 0x80 {
 			ms = t.proclitics(buf, i, ms)
@@ -268,34 +296,43 @@ func (t *trie) proclitics(buf []byte, w int32, ms []match) []match {
 }
 
 // walk follows the trie from state st, whose first byte is at buf[s], and records the
-// terms that end on a word boundary (or anywhere, for stems).
+// terms that end on a word boundary (or anywhere, for stems). The walk always ends inside
+// buf, whose last byte is a break, which no pattern contains.
 func (t *trie) walk(buf []byte, st int32, s, w int32, ms []match) []match {
 	if st == 0 {
 		return ms
 	}
 	cells := t.cells
-	j := s
-	for {
-		base := cells[st].base
-		j++
+	c := cells[st]
+	for j := s + 1; ; j++ {
+		base := cellBase(c)
 		if base < 0 {
+			ms = t.appendTerms(buf, st, s, w, j, ms)
 			base &^= hasOut
-			o := t.outAt[st]
-			if o.exact >= 0 && !isWordByte(buf[j]) {
-				ms = append(ms, match{term: o.exact, word: w, start: s, end: j})
-			}
-			if o.pref >= 0 {
-				e := j
-				for isWordByte(buf[e]) {
-					e++
-				}
-				ms = append(ms, match{term: o.pref, word: w, start: s, end: e})
-			}
 		}
 		n := base + int32(buf[j])
-		if cells[n].check != st {
+		c = cells[n]
+		if cellCheck(c) != st {
 			return ms
 		}
 		st = n
 	}
+}
+
+// appendTerms records the terms ending at node st, reached at buf[j] by a walk that
+// started at s in the word starting at w: the exact term if a word boundary follows, and
+// the stem with the rest of its word.
+func (t *trie) appendTerms(buf []byte, st, s, w, j int32, ms []match) []match {
+	o := t.outAt[st]
+	if o.exact >= 0 && !isWordByte(buf[j]) {
+		ms = append(ms, match{term: o.exact, word: w, start: s, end: j})
+	}
+	if o.pref >= 0 {
+		e := j
+		for isWordByte(buf[e]) {
+			e++
+		}
+		ms = append(ms, match{term: o.pref, word: w, start: s, end: e})
+	}
+	return ms
 }
