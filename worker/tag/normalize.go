@@ -167,10 +167,10 @@ func appendNormalized(dst []byte, s string, starts *[]int32) []byte {
 				}
 				continue
 			}
-			// The common case: a letter or digit. Most text is runs of them, copied
-			// (lower-cased) eight bytes at a time, then byte by byte to the run's end; a
-			// single space before the next run is the commonest separator and is taken
-			// here too.
+			// The common case: a letter or digit. Most text is words and single spaces,
+			// read eight bytes at a time: a chunk of nothing else is its own normal form
+			// once lower-cased. Otherwise the run of letters and digits is copied, and a
+			// single space before the next run is taken here too.
 			if pending != 0 {
 				if pending != wordStart {
 					out[j] = pending
@@ -181,25 +181,41 @@ func appendNormalized(dst []byte, s string, starts *[]int32) []byte {
 				}
 				pending = 0
 			}
+		run:
 			for {
 				for i+8 <= len(s) {
 					b := s[i : i+8]
 					w := uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
 						uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
-					lower, k := asciiWordRun(w)
+					lower, word, space := asciiChunk(w)
 					binary.LittleEndian.PutUint64(out[j:j+8], lower)
-					i += k
-					j += k
-					if k < 8 {
-						goto runEnd
+					if word|space != chunkHigh || space&(space>>8) != 0 {
+						k := bits.TrailingZeros64(^word&chunkHigh) / 8 // < 8: not all word bytes
+						i += k
+						j += k
+						goto separator
 					}
+					// Every space in the chunk is followed by a word byte, except perhaps
+					// the last one, which is owed before whatever comes next.
+					if starts != nil {
+						for m := space &^ (1 << 63); m != 0; m &= m - 1 {
+							*starts = append(*starts, int32(n+j+bits.TrailingZeros64(m)/8+1))
+						}
+					}
+					i += 8
+					if space>>63 != 0 {
+						j += 7
+						pending = softBreak
+						break run
+					}
+					j += 8
 				}
 				for i < len(s) && s[i] < utf8.RuneSelf && asciiFold[s[i]] != 0 {
 					out[j] = asciiFold[s[i]]
 					i++
 					j++
 				}
-			runEnd:
+			separator:
 				if i+1 < len(s) && s[i] == ' ' && s[i+1] < utf8.RuneSelf && asciiFold[s[i+1]] != 0 {
 					out[j] = softBreak
 					j++
@@ -292,22 +308,27 @@ func appendNormalized(dst []byte, s string, starts *[]int32) []byte {
 	return dst[:n+j]
 }
 
-// asciiWordRun reads eight bytes of text, first byte lowest: it returns them with ASCII
-// letters lower-cased and the number of leading bytes that are ASCII letters or digits.
-// Each byte is tested by adding constants that carry into its top bit (SWAR); a byte of
-// 0x80 or more may carry into the bytes after it, but those come after the first byte
-// that is not a letter or digit and are not counted.
-func asciiWordRun(w uint64) (lower uint64, k int) {
+// chunkHigh has the top bit of each of eight bytes.
+const chunkHigh = 0x8080808080808080
+
+// asciiChunk reads eight bytes of text, first byte lowest (SWAR). It returns them with
+// ASCII letters lower-cased, and the top bit set, in word, for each byte that is an ASCII
+// letter or digit and, in space, for each space. The tests add constants that carry into
+// a byte's top bit; a byte of 0x80 or more may carry into the bytes after it, so the
+// masks are exact up to the first such byte, which is neither a word byte nor a space, and
+// callers read nothing past it.
+func asciiChunk(w uint64) (lower, word, space uint64) {
 	const (
 		ones = 0x0101010101010101
-		high = 0x80 * ones
+		low7 = 0x7f * ones
 	)
 	lower = w | 0x20*ones // upper-case letters to lower-case; digits already have the bit
 	letter := (lower + (0x80-'a')*ones) &^ (lower + (0x7f-'z')*ones)
 	digit := (w + (0x80-'0')*ones) &^ (w + (0x7f-'9')*ones)
-	bad := ^(letter | digit) & high
-	bad |= w & high
-	return lower, bits.TrailingZeros64(bad) / 8
+	word = (letter | digit) &^ w & chunkHigh
+	x := w ^ ' '*ones // zero where w has a space
+	space = ^((x&low7 + low7) | x | low7)
+	return lower, word, space
 }
 
 // Normalize returns the matching form of s: lower-case, accent-free, separators collapsed,
