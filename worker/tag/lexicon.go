@@ -39,6 +39,9 @@ type sense struct {
 	name      string // what the mention is called (canonical, not the matched spelling)
 	code      string // gazetteer code or ISO2
 	authority int
+	// mention identifies what the sense is a mention of (placeLike senses only): senses
+	// with the same mention kind, name, country and authority share it. Set by finish.
+	mention int32
 }
 
 type term struct {
@@ -452,5 +455,38 @@ func (lb *lexBuilder) finish() *trie {
 			t.ambiguous = true
 		}
 	}
+	lb.mentionIDs()
 	return lb.tb.build()
+}
+
+// mentionIDs numbers the mentions the placeLike senses stand for, so that the result
+// merges a mention's spellings by comparing one integer rather than four fields.
+func (lb *lexBuilder) mentionIDs() {
+	type key struct {
+		place     bool // capitals and places are both KindPlace
+		kind      senseKind
+		name      string
+		country   int16
+		authority int
+	}
+	ids := map[key]int32{}
+	for i := range lb.terms {
+		for j := range lb.terms[i].senses {
+			s := &lb.terms[i].senses[j]
+			if !s.kind.placeLike() {
+				s.mention = -1
+				continue
+			}
+			k := key{kind: s.kind, name: s.name, country: s.country, authority: s.authority}
+			if s.kind == senseCapital || s.kind == sensePlace {
+				k.place, k.kind = true, sensePlace
+			}
+			id, ok := ids[k]
+			if !ok {
+				id = int32(len(ids))
+				ids[k] = id
+			}
+			s.mention = id
+		}
+	}
 }

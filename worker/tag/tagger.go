@@ -150,12 +150,14 @@ type Tagger struct {
 	priorEvidence []string
 	nSub          int
 	groups        []reference.Group
-	inst          map[string]struct{}
-	person        map[string]struct{}
-	placeNoun     map[string]struct{}
-	nounSkip      map[string]struct{}
-	patterns      int
-	pool          sync.Pool
+	// groupCountries[g] are the countries of groups[g], as indices in countries.
+	groupCountries [][]int16
+	inst           map[string]struct{}
+	person         map[string]struct{}
+	placeNoun      map[string]struct{}
+	nounSkip       map[string]struct{}
+	patterns       int
+	pool           sync.Pool
 }
 
 // New builds a Tagger over the embedded reference data plus cfg. It fails on an authority
@@ -175,6 +177,7 @@ func New(cfg Config) (*Tagger, error) {
 	}
 	lb.addCountries(countries)
 	t := &Tagger{countries: lb.countries, byISO: lb.byISO, groups: reference.Groups()}
+	t.groupCountries = make([][]int16, len(t.groups))
 	for gi, g := range t.groups {
 		for _, iso := range g.Countries {
 			ci, ok := lb.byISO[iso]
@@ -182,6 +185,7 @@ func New(cfg Config) (*Tagger, error) {
 				return nil, fmt.Errorf("tag: group %s: unknown country %q", g.Slug, iso)
 			}
 			t.countries[ci].group = int8(gi)
+			t.groupCountries[gi] = append(t.groupCountries[gi], ci)
 		}
 	}
 	steps := []func() error{
@@ -319,6 +323,13 @@ type scratch struct {
 	stamp []uint32
 	headC []int32
 	headT []int32
+	// Result drafts (see result).
+	ev         []string
+	idx        []int32
+	nextSame   []int32
+	groupOut   []groupDraft
+	mentionOut []mentionDraft
+	topicOut   []topicDraft
 }
 
 type contrib struct {
@@ -380,8 +391,14 @@ func (sc *scratch) reset() {
 func (t *Tagger) Tag(in Input) Result {
 	sc := t.pool.Get().(*scratch)
 	defer t.release(sc)
-	sc.reset()
+	prior := t.evidence(sc, in)
+	return t.result(sc, prior)
+}
 
+// evidence normalises and scans in, weighs what it finds into sc and settles the ambiguous
+// names; it returns the feed's country (-1 if none or unknown).
+func (t *Tagger) evidence(sc *scratch, in Input) int16 {
+	sc.reset()
 	sc.starts = sc.starts[:0]
 	buf := append(sc.buf[:0], hardBreak)
 	buf = appendNormalized(buf, in.Title, &sc.starts)
@@ -432,7 +449,7 @@ func (t *Tagger) Tag(in Input) Result {
 	}
 	t.sumEvidence(sc)
 	t.resolve(sc, prior)
-	return t.result(sc, prior)
+	return prior
 }
 
 // release returns sc to the pool, without the buffers an unusually long article grew:
@@ -721,55 +738,97 @@ func nextWord(buf []byte, end int32) []byte {
 
 func confidence(s float32) float64 { return float64(s) / float64(s+threshold) }
 
-// result assembles the output from the evidence.
+// result assembles the output from the evidence. The lists are drafted in sc, then copied
+// out with one allocation of exactly the needed size per list, and one for all their
+// evidence strings, of which each list gets a capped window.
 func (t *Tagger) result(sc *scratch, prior int16) Result {
 	var r Result
 	if len(sc.contribs) == 0 && len(sc.topics) == 0 {
 		return r
 	}
-	// One backing array for every evidence list of the result: each list is a capped
-	// window of it, so appending to one list can never write into the next.
-	ev := make([]string, 0, 2*len(sc.contribs)+len(t.groups)+len(sc.topics))
-	for gi, g := range t.groups {
+	sc.ev = sc.ev[:0]
+	sc.groupOut = sc.groupOut[:0]
+	for gi := range t.groups {
 		var best float32
 		bestC := int16(-1)
-		for _, iso := range g.Countries {
-			for _, c := range sc.touched {
-				if t.countries[c].iso2 != iso {
-					continue
-				}
-				s := sc.textScore(c) + sc.resolved[c]
-				if s > 0 && c == prior {
-					s += wPrior
-				}
-				if s > best {
-					best, bestC = s, c
-				}
+		for _, c := range t.groupCountries[gi] {
+			if !sc.isTouch[c] {
+				continue
+			}
+			s := sc.textScore(c) + sc.resolved[c]
+			if s > 0 && c == prior {
+				s += wPrior
+			}
+			if s > best {
+				best, bestC = s, c
 			}
 		}
 		if best < threshold {
 			continue
 		}
-		r.Groups = append(r.Groups, t.groupTag(sc, gi, bestC, best, prior, &ev))
+		sc.groupOut = append(sc.groupOut, t.groupTag(sc, gi, bestC, best, prior))
 	}
-	slices.SortStableFunc(r.Groups, func(a, b GroupTag) int { return cmp.Compare(b.Score, a.Score) })
-	r.Mentions = t.mentions(sc, &ev)
-	r.Topics = t.topicTags(sc, &ev)
+	slices.SortStableFunc(sc.groupOut, func(a, b groupDraft) int { return cmp.Compare(b.g.Score, a.g.Score) })
+	t.mentions(sc)
+	t.topicTags(sc)
+
+	ev := make([]string, len(sc.ev))
+	copy(ev, sc.ev)
+	if len(sc.groupOut) > 0 {
+		r.Groups = make([]GroupTag, len(sc.groupOut))
+		for i, d := range sc.groupOut {
+			r.Groups[i] = d.g
+			r.Groups[i].Evidence = ev[d.ev0:d.ev1:d.ev1]
+		}
+	}
+	if len(sc.mentionOut) > 0 {
+		r.Mentions = make([]Mention, len(sc.mentionOut))
+		for i, d := range sc.mentionOut {
+			r.Mentions[i] = d.m
+			r.Mentions[i].Evidence = ev[d.ev0:d.ev1:d.ev1]
+		}
+	}
+	if len(sc.topicOut) > 0 {
+		r.Topics = make([]TopicTag, len(sc.topicOut))
+		for i, d := range sc.topicOut {
+			r.Topics[i] = d.t
+			r.Topics[i].Evidence = ev[d.ev0:d.ev1:d.ev1]
+		}
+	}
 	return r
 }
 
-func (t *Tagger) groupTag(sc *scratch, gi int, c int16, score float32, prior int16, ev *[]string) GroupTag {
+// Drafts of the result's lists: the evidence of each is sc.ev[ev0:ev1].
+type groupDraft struct {
+	g        GroupTag
+	ev0, ev1 int32
+}
+
+type mentionDraft struct {
+	m        Mention
+	id       int32 // sense.mention
+	first    int32 // first contribution naming it; the others follow sc.nextSame
+	last     int32
+	ev0, ev1 int32
+}
+
+type topicDraft struct {
+	t        TopicTag
+	ev0, ev1 int32
+}
+
+func (t *Tagger) groupTag(sc *scratch, gi int, c int16, score float32, prior int16) groupDraft {
 	g := GroupTag{Slug: t.groups[gi].Slug, Score: confidence(score)}
 	var strongest float32
-	var buf [16]int32
-	idx := buf[:0]
+	idx := sc.idx[:0]
 	for i, ct := range sc.contribs {
 		if ct.country == c && ct.weight > 0 {
 			idx = append(idx, int32(i))
 		}
 	}
+	sc.idx = idx
 	slices.SortStableFunc(idx, func(a, b int32) int { return cmp.Compare(sc.contribs[b].weight, sc.contribs[a].weight) })
-	start := len(*ev)
+	start := len(sc.ev)
 	for _, i := range idx {
 		ct := sc.contribs[i]
 		tm := &t.terms[ct.term]
@@ -783,45 +842,32 @@ func (t *Tagger) groupTag(sc *scratch, gi int, c int16, score float32, prior int
 		if ct.weight > strongest || (ct.weight == strongest && method == MethodAuthorityName) {
 			strongest, g.Method = ct.weight, method
 		}
-		if !slices.Contains((*ev)[start:], tm.surface) {
-			*ev = append(*ev, tm.surface)
+		if !slices.Contains(sc.ev[start:], tm.surface) {
+			sc.ev = append(sc.ev, tm.surface)
 		}
 	}
 	if c == prior {
-		*ev = append(*ev, t.priorEvidence[c])
+		sc.ev = append(sc.ev, t.priorEvidence[c])
 		if wPrior >= strongest || score-wPrior < threshold {
 			// The feed's country carried the tag over the threshold: say so, staff weigh
 			// such tags differently.
 			g.Method = MethodSourceCountry
 		}
 	}
-	g.Evidence = (*ev)[start:len(*ev):len(*ev)]
-	return g
-}
-
-func appendUnique(list []string, s string) []string {
-	for _, x := range list {
-		if x == s {
-			return list
-		}
-	}
-	return append(list, s)
+	return groupDraft{g: g, ev0: int32(start), ev1: int32(len(sc.ev))}
 }
 
 // mentions lists the countries, places and authorities the article names. Demonyms,
 // vocabulary and cues are evidence, not mentions; unresolved ambiguous names are dropped.
-func (t *Tagger) mentions(sc *scratch, ev *[]string) []Mention {
-	n := 0
-	for _, ct := range sc.contribs {
-		if t.terms[ct.term].senses[ct.sense].kind.placeLike() {
-			n++
-		}
+// Contributions of the same mention (same kind, name, country and authority: the ids of
+// lexBuilder.mentionIDs) merge, keeping the highest score and every spelling found.
+func (t *Tagger) mentions(sc *scratch) {
+	sc.mentionOut = sc.mentionOut[:0]
+	if cap(sc.nextSame) < len(sc.contribs) {
+		sc.nextSame = make([]int32, len(sc.contribs), 2*len(sc.contribs))
 	}
-	if n == 0 {
-		return nil
-	}
-	out := make([]Mention, 0, n)
-	for _, ct := range sc.contribs {
+	sc.nextSame = sc.nextSame[:len(sc.contribs)]
+	for k, ct := range sc.contribs {
 		tm := &t.terms[ct.term]
 		s := &tm.senses[ct.sense]
 		var kind string
@@ -835,57 +881,64 @@ func (t *Tagger) mentions(sc *scratch, ev *[]string) []Mention {
 		default:
 			continue
 		}
-		iso := t.countries[ct.country].iso2
-		code := s.code
-		if kind == KindCountry {
-			code = iso
-		}
+		sc.nextSame[k] = -1
 		found := false
-		for i := range out {
-			m := &out[i]
-			if m.Kind == kind && m.Name == s.name && m.Country == iso && m.AuthorityID == s.authority {
-				m.Evidence = appendUnique(m.Evidence, tm.surface)
-				m.Score = max(m.Score, confidence(ct.weight))
+		for i := range sc.mentionOut {
+			d := &sc.mentionOut[i]
+			if d.id == s.mention {
+				d.m.Score = max(d.m.Score, confidence(ct.weight))
+				sc.nextSame[d.last] = int32(k)
+				d.last = int32(k)
 				found = true
 				break
 			}
 		}
 		if !found {
-			*ev = append(*ev, tm.surface)
-			n := len(*ev)
-			out = append(out, Mention{Kind: kind, Name: s.name, Code: code, AuthorityID: s.authority, Country: iso,
-				Score: confidence(ct.weight), Evidence: (*ev)[n-1 : n : n]})
+			iso := t.countries[ct.country].iso2
+			code := s.code
+			if kind == KindCountry {
+				code = iso
+			}
+			sc.mentionOut = append(sc.mentionOut, mentionDraft{
+				m: Mention{Kind: kind, Name: s.name, Code: code, AuthorityID: s.authority, Country: iso,
+					Score: confidence(ct.weight)},
+				id: s.mention, first: int32(k), last: int32(k)})
 		}
 	}
-	slices.SortStableFunc(out, func(a, b Mention) int { return cmp.Compare(b.Score, a.Score) })
-	return out
+	for i := range sc.mentionOut {
+		d := &sc.mentionOut[i]
+		d.ev0 = int32(len(sc.ev))
+		for k := d.first; k >= 0; k = sc.nextSame[k] {
+			surface := t.terms[sc.contribs[k].term].surface
+			if !slices.Contains(sc.ev[d.ev0:], surface) {
+				sc.ev = append(sc.ev, surface)
+			}
+		}
+		d.ev1 = int32(len(sc.ev))
+	}
+	slices.SortStableFunc(sc.mentionOut, func(a, b mentionDraft) int { return cmp.Compare(b.m.Score, a.m.Score) })
 }
 
 // topicTags reports the topics whose keywords add up to at least 1.
-func (t *Tagger) topicTags(sc *scratch, ev *[]string) []TopicTag {
+func (t *Tagger) topicTags(sc *scratch) {
+	sc.topicOut = sc.topicOut[:0]
 	var sums [8]float32
 	for _, h := range sc.topics {
 		sums[h.topic] += h.weight
 	}
-	var out []TopicTag
 	for ti, s := range sums[:len(topicSlugs)] {
 		if s < 1 {
 			continue
 		}
-		if out == nil {
-			out = make([]TopicTag, 0, len(topicSlugs)-ti)
-		}
 		// Hits are unique per topic and term already; the evidence needs no dedup.
-		tt := TopicTag{Slug: topicSlugs[ti], Score: float64(s) / float64(s+1)}
-		start := len(*ev)
+		d := topicDraft{t: TopicTag{Slug: topicSlugs[ti], Score: float64(s) / float64(s+1)}, ev0: int32(len(sc.ev))}
 		for _, h := range sc.topics {
 			if int(h.topic) == ti {
-				*ev = append(*ev, t.terms[h.term].surface)
+				sc.ev = append(sc.ev, t.terms[h.term].surface)
 			}
 		}
-		tt.Evidence = (*ev)[start:len(*ev):len(*ev)]
-		out = append(out, tt)
+		d.ev1 = int32(len(sc.ev))
+		sc.topicOut = append(sc.topicOut, d)
 	}
-	slices.SortStableFunc(out, func(a, b TopicTag) int { return cmp.Compare(b.Score, a.Score) })
-	return out
+	slices.SortStableFunc(sc.topicOut, func(a, b topicDraft) int { return cmp.Compare(b.t.Score, a.t.Score) })
 }
