@@ -18,6 +18,7 @@ type Metrics struct {
 	httpDuration  *prometheus.HistogramVec
 	gqlOperations *prometheus.CounterVec
 	gqlDuration   *prometheus.HistogramVec
+	cacheResults  *prometheus.CounterVec
 }
 
 // NewMetrics registers the server's metrics, the Go runtime's and the database pool's.
@@ -39,8 +40,12 @@ func NewMetrics(db *sql.DB, dbName string) *Metrics {
 			Name: "coopdesk_graphql_operation_duration_seconds", Help: "GraphQL operation latency by type.",
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
 		}, []string{"type"}),
+		cacheResults: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "coopdesk_response_cache_requests_total",
+			Help: "GraphQL requests seen by the response cache (PostgreSQL): hit, miss (computed and kept), shared (waited for an identical request's answer), uncacheable (a mutation or an error).",
+		}, []string{"result"}),
 	}
-	reg.MustRegister(m.httpRequests, m.httpDuration, m.gqlOperations, m.gqlDuration,
+	reg.MustRegister(m.httpRequests, m.httpDuration, m.gqlOperations, m.gqlDuration, m.cacheResults,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewDBStatsCollector(db, dbName))
 	return m

@@ -18,6 +18,7 @@ import (
 	"coopdesk/internal/database"
 
 	"entgo.io/ent/dialect"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // responseCache answers a read query that the same user asked before, while the database
@@ -36,6 +37,7 @@ import (
 // cross-connection marker, nothing is cached.
 type responseCache struct {
 	versions *versions
+	results  *prometheus.CounterVec // by result: hit, miss, shared, uncacheable
 	ttl      time.Duration
 	maxBytes int
 
@@ -60,11 +62,11 @@ type fill struct {
 	resp *cachedResponse // nil: not cacheable, the waiters compute their own answer
 }
 
-func newResponseCache(v *versions, ttl time.Duration, maxBytes int) *responseCache {
+func newResponseCache(v *versions, results *prometheus.CounterVec, ttl time.Duration, maxBytes int) *responseCache {
 	if v == nil || ttl <= 0 || maxBytes <= 0 {
 		return nil
 	}
-	return &responseCache{versions: v, ttl: ttl, maxBytes: maxBytes, order: list.New(),
+	return &responseCache{versions: v, results: results, ttl: ttl, maxBytes: maxBytes, order: list.New(),
 		items: map[string]*list.Element{}, inflight: map[string]*fill{}}
 }
 
@@ -101,29 +103,34 @@ func (c *responseCache) middleware(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		for {
-			hit, wait, mine := c.lookup(key, version)
-			if hit != nil {
-				w.Header().Set("Content-Type", hit.contentType)
-				w.Header().Set("X-Coopdesk-Cache", "hit")
-				_, _ = w.Write(hit.body)
-				return
-			}
-			if mine != nil {
-				c.compute(w, r, next, key, version, mine)
-				return
-			}
+		hit, wait, mine := c.lookup(key, version)
+		switch {
+		case hit != nil:
+			c.count("hit")
+			serve(w, hit)
+		case mine != nil:
+			c.compute(w, r, next, key, version, mine)
+		default:
 			select {
 			case <-wait.done:
-				if wait.resp == nil { // not cacheable: answer this request on its own
-					next.ServeHTTP(w, r)
-					return
-				}
 			case <-r.Context().Done():
 				return
 			}
+			if wait.resp == nil { // not cacheable: answer this request on its own
+				c.count("uncacheable")
+				next.ServeHTTP(w, r)
+				return
+			}
+			c.count("shared")
+			serve(w, wait.resp)
 		}
 	})
+}
+
+func serve(w http.ResponseWriter, e *cachedResponse) {
+	w.Header().Set("Content-Type", e.contentType)
+	w.Header().Set("X-Coopdesk-Cache", "hit")
+	_, _ = w.Write(e.body)
 }
 
 // compute runs the query for a missing entry, stores a cacheable answer and wakes the
@@ -141,6 +148,15 @@ func (c *responseCache) compute(w http.ResponseWriter, r *http.Request, next htt
 	if rec.status == http.StatusOK && outcome.CacheableQuery() && rec.buf.Len() < c.maxBytes/16 {
 		f.resp = &cachedResponse{key: key, version: version, at: time.Now(), contentType: rec.Header().Get("Content-Type"), body: bytes.Clone(rec.buf.Bytes())}
 		c.put(f.resp)
+		c.count("miss")
+		return
+	}
+	c.count("uncacheable")
+}
+
+func (c *responseCache) count(result string) {
+	if c.results != nil {
+		c.results.WithLabelValues(result).Inc()
 	}
 }
 

@@ -76,6 +76,20 @@ func TestResponseCache(t *testing.T) {
 	if hit, _ := post(a.staff, bad); hit != "" {
 		t.Fatal("an error answer was replayed")
 	}
+	// Operators see what the cache does.
+	req, _ := http.NewRequest(http.MethodGet, a.srv.URL+"/metrics", nil)
+	req.Header.Set("Authorization", "Bearer "+a.admin)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{`coopdesk_response_cache_requests_total{result="hit"}`, `coopdesk_response_cache_requests_total{result="miss"}`, `coopdesk_response_cache_requests_total{result="uncacheable"}`} {
+		if !strings.Contains(string(metrics), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
 }
 
 // TestResponseCacheSharesMisses: identical queries that miss together are computed once.

@@ -48,7 +48,7 @@ func New(db *database.DB, cfg *config.Config) *Server {
 	if cfg.ResponseCacheTTL > 0 && cfg.ResponseCacheBytes > 0 {
 		s.versions = newVersions(db)
 	}
-	cache := newResponseCache(s.versions, cfg.ResponseCacheTTL, cfg.ResponseCacheBytes)
+	cache := newResponseCache(s.versions, s.metrics.cacheResults, cfg.ResponseCacheTTL, cfg.ResponseCacheBytes)
 	route("/graphql", "/graphql", s.requireToken(limitBody(cache.middleware(gql))))
 	route("GET /healthz", "/healthz", http.HandlerFunc(healthz))
 	route("GET /readyz", "/readyz", http.HandlerFunc(s.readyz))
