@@ -16,7 +16,8 @@ import (
 )
 
 // Version names the generator's output; cached databases of another version are rebuilt.
-const Version = 1
+// 2: tag and mention rows carry the article's published_at (schema of commit 52dca68).
+const Version = 2
 
 // Now is the generated veille's present: the newest article is published just before it.
 var Now = time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
