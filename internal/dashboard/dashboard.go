@@ -188,19 +188,33 @@ func ArticlesPerGroupPerDay(ctx context.Context, db *database.DB, from, to time.
 		n := len(args)
 		values = append(values, fmt.Sprintf("(%s, %s, %s)", ph.text(n-2), ph.time(n-1), ph.time(n)))
 	}
-	// The overall range is repeated as a plain condition: without it PostgreSQL cannot
-	// estimate the join on the VALUES list and scans every article.
+	// Tag rows carry a copy of their article's published_at: each (day, group) count is
+	// an index-only range scan of articlegrouptag_group_id_published_at (group_id,
+	// published_at) WHERE NOT removed, without reading the articles. Rows whose copy is
+	// still NULL (written before the copy existed and not backfilled yet) count by their
+	// article's date, found through the same index (group_id = g AND published_at IS
+	// NULL): nothing to read once every copy is filled.
 	args = append(args, from.UTC(), to.UTC())
 	n := len(args)
-	q := `WITH days(day, day_start, day_end) AS (VALUES ` + strings.Join(values, ", ") + `)
-		SELECT d.day, g.slug, count(*)
-		FROM articles a
-		JOIN days d ON a.published_at >= d.day_start AND a.published_at < d.day_end
-		JOIN article_group_tags t ON t.article_id = a.id AND NOT t.removed
-		JOIN country_groups g ON g.id = t.group_id
-		WHERE a.published_at >= ` + ph.time(n-1) + ` AND a.published_at < ` + ph.time(n) + `
-		GROUP BY d.day, g.slug
-		ORDER BY d.day, g.slug`
+	q := `WITH days(day, day_start, day_end) AS (VALUES ` + strings.Join(values, ", ") + `),
+		counts(day, group_id, n) AS (
+			SELECT d.day, g.id, (SELECT count(*) FROM article_group_tags t
+				WHERE t.group_id = g.id AND NOT t.removed AND t.published_at >= d.day_start AND t.published_at < d.day_end)
+			FROM days d CROSS JOIN country_groups g
+			UNION ALL
+			SELECT d.day, g.id, count(*)
+			FROM country_groups g
+			JOIN article_group_tags t ON t.group_id = g.id AND NOT t.removed AND t.published_at IS NULL
+			JOIN articles a ON a.id = t.article_id
+			JOIN days d ON a.published_at >= d.day_start AND a.published_at < d.day_end
+			WHERE a.published_at >= ` + ph.time(n-1) + ` AND a.published_at < ` + ph.time(n) + `
+			GROUP BY d.day, g.id
+		)
+		SELECT c.day, g.slug, sum(c.n)
+		FROM counts c JOIN country_groups g ON g.id = c.group_id
+		GROUP BY c.day, g.slug
+		HAVING sum(c.n) > 0
+		ORDER BY c.day, g.slug`
 	rows, err := db.SQL.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("dashboard: articles per group per day: %w", err)
@@ -239,12 +253,24 @@ func TopMentionedAuthorities(ctx context.Context, db *database.DB, from, to time
 		return nil, ErrInvalidLimit
 	}
 	ph := placeholders(db)
-	// Counting first and naming after keeps the join to authorities to the top rows.
+	// Counting first and naming after keeps the join to authorities to the top rows. The
+	// mentions carry a copy of their article's published_at: the count is an index-only
+	// range scan of articlemention_published_at_authority_id (published_at, authority_id)
+	// WHERE NOT removed. Rows whose copy is still NULL count by their article's date
+	// (the same index finds them; none once the copies are backfilled).
 	q := `SELECT la.id, la.name, c.code, top.n FROM (
-			SELECT m.authority_id, count(*) AS n
-			FROM article_mentions m JOIN articles a ON a.id = m.article_id
-			WHERE NOT m.removed AND a.published_at >= ` + ph.time(1) + ` AND a.published_at < ` + ph.time(2) + `
-			GROUP BY m.authority_id
+			SELECT authority_id, sum(n) AS n FROM (
+				SELECT m.authority_id, count(*) AS n
+				FROM article_mentions m
+				WHERE NOT m.removed AND m.published_at >= ` + ph.time(1) + ` AND m.published_at < ` + ph.time(2) + `
+				GROUP BY m.authority_id
+				UNION ALL
+				SELECT m.authority_id, count(*)
+				FROM article_mentions m JOIN articles a ON a.id = m.article_id
+				WHERE NOT m.removed AND m.published_at IS NULL
+					AND a.published_at >= ` + ph.time(1) + ` AND a.published_at < ` + ph.time(2) + `
+				GROUP BY m.authority_id
+			) u GROUP BY authority_id
 		) top
 		JOIN local_authorities la ON la.id = top.authority_id
 		JOIN countries c ON c.id = la.country_id

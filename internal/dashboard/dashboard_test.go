@@ -33,7 +33,16 @@ type fixture struct {
 	feeds       map[string]int
 }
 
-func newFixture(t *testing.T, db *testdb.DB) fixture {
+func newFixture(t *testing.T, db *testdb.DB) fixture { return newFixtureCopies(t, db, noCopies) }
+
+// copyModes say which articles' tag rows carry the copy of published_at.
+var (
+	noCopies   = func(int) bool { return false }
+	halfCopies = func(i int) bool { return i%2 == 0 }
+	allCopies  = func(int) bool { return true }
+)
+
+func newFixtureCopies(t *testing.T, db *testdb.DB, copies func(int) bool) fixture {
 	t.Helper()
 	ctx := context.Background()
 	c := db.Client
@@ -110,18 +119,25 @@ func newFixture(t *testing.T, db *testdb.DB) fixture {
 	for i, a := range articles {
 		art := c.Article.Create().SetURL(fmt.Sprintf("https://news.example/%d", i)).SetGUID(fmt.Sprint(i)).SetTitle(fmt.Sprint("Article ", i)).
 			SetPublishedAt(a.at).SetContentHash(fmt.Sprint(i)).SetFeedID(fx.feeds["ok"]).SaveX(ctx)
+		// Tag rows carry a copy of the article's published_at, as the tagging writers fill
+		// it; every other article's rows predate the copy (NULL, not backfilled yet), and
+		// must count the same.
+		var copied *time.Time
+		if copies(i) {
+			copied = &a.at
+		}
 		for _, g := range a.groups {
-			c.ArticleGroupTag.Create().SetArticleID(art.ID).SetGroupID(groups[g].ID).SetMethod(articlegrouptag.MethodSourceCountry).SaveX(ctx)
+			c.ArticleGroupTag.Create().SetArticleID(art.ID).SetGroupID(groups[g].ID).SetMethod(articlegrouptag.MethodSourceCountry).SetNillablePublishedAt(copied).SaveX(ctx)
 		}
 		for _, g := range a.removed {
-			c.ArticleGroupTag.Create().SetArticleID(art.ID).SetGroupID(groups[g].ID).SetMethod(articlegrouptag.MethodStaffCorrection).SetRemoved(true).SaveX(ctx)
+			c.ArticleGroupTag.Create().SetArticleID(art.ID).SetGroupID(groups[g].ID).SetMethod(articlegrouptag.MethodStaffCorrection).SetRemoved(true).SetNillablePublishedAt(copied).SaveX(ctx)
 		}
 		for _, m := range a.mentions {
 			if m == "Sfax2" { // a removed mention does not count
-				c.ArticleMention.Create().SetArticleID(art.ID).SetAuthorityID(fx.authorities["Nantes"]).SetMethod("authority_name").SetRemoved(true).SaveX(ctx)
+				c.ArticleMention.Create().SetArticleID(art.ID).SetAuthorityID(fx.authorities["Nantes"]).SetMethod("authority_name").SetRemoved(true).SetNillablePublishedAt(copied).SaveX(ctx)
 				continue
 			}
-			c.ArticleMention.Create().SetArticleID(art.ID).SetAuthorityID(fx.authorities[m]).SetMethod("authority_name").SaveX(ctx)
+			c.ArticleMention.Create().SetArticleID(art.ID).SetAuthorityID(fx.authorities[m]).SetMethod("authority_name").SetNillablePublishedAt(copied).SaveX(ctx)
 		}
 	}
 	return fx
@@ -153,8 +169,17 @@ func TestDossiersAndPartnerships(t *testing.T) {
 }
 
 func TestArticlesAndMentions(t *testing.T) {
+	for _, mode := range []struct {
+		name   string
+		copies func(int) bool
+	}{{"copies-null", noCopies}, {"half-copied", halfCopies}, {"all-copied", allCopies}} {
+		t.Run(mode.name, func(t *testing.T) { testArticlesAndMentions(t, mode.copies) })
+	}
+}
+
+func testArticlesAndMentions(t *testing.T, copies func(int) bool) {
 	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
-		fx := newFixture(t, db)
+		fx := newFixtureCopies(t, db, copies)
 		ctx := context.Background()
 		tests := []struct {
 			name     string
