@@ -13,6 +13,10 @@
 // recent window only and widens it until the page's last hit outscores anything older.
 // The result is exactly the global ranking, but a common word ranks a few thousand recent
 // matches, not every match since the veille began. Ties are broken by date, then id.
+// The work is bounded: at most RankCap matches, the most recent, are ranked (see RankCap
+// for what a very common word loses). Windows are cheap on both engines: PostgreSQL reads
+// a dense window by date, a sparse query through GIN, a group's recent articles through
+// the tags' copy of published_at; SQLite's FTS5 rowid sorts by date (see sqliteBackend).
 package search
 
 import (
@@ -60,6 +64,8 @@ type Filter struct {
 	Authorities []int      `json:"authorities,omitempty"` // local authorities mentioned (non-removed)
 	From        *time.Time `json:"from,omitempty"`        // published at or after
 	To          *time.Time `json:"to,omitempty"`          // published before (exclusive)
+
+	groupIDs []int // the ids of Groups, resolved by Search
 }
 
 // Request is one page of a search.
@@ -120,17 +126,26 @@ type backend interface {
 	// expression). It returns "" when the query can match nothing.
 	prepare(ctx context.Context, expr Expr) (string, error)
 	// rank returns the SQL of the full-text part of a window query: a FROM item that
-	// yields the articles as "a", the condition that they match the prepared query, and
-	// the expression of their rank (positive, higher is better).
-	rank(prepared string, args *argList) (from, match, rank string)
+	// yields the articles as "a", the condition that they match the prepared query, the
+	// expression of their rank (positive, higher is better), and the ORDER BY of the
+	// matches newest first that the index can follow (the candidates of a capped ranking).
+	// When walkSince is not zero, the FROM item reads the articles published since then
+	// through the date index and tests each (the window is known to be dense with
+	// matches, where the full-text index would read far more than the window).
+	rank(prepared string, args *argList, walkSince time.Time) (from, match, rank, newest string)
+	// dateRange returns conditions on the full-text index alone, implied by a.published_at
+	// in [since, before) (zero: unbounded), that let the index skip what is outside (FTS5's
+	// rowid), or nothing.
+	dateRange(since, before time.Time, args *argList) []string
+	// cheapWindows says whether a window costs what it holds (FTS5 seeks rowid ranges),
+	// so that sparse matches are better found by widening windows than all at once (a
+	// GIN index scan costs the same for any window).
+	cheapWindows() bool
 	// relevance squashes the rank expression r into [0, 1).
 	relevance(r string) string
 	// recency returns the SQL expression of the recency factor of the time column col
 	// relative to the time of the argument asOf.
 	recency(asOf, col string) string
-	// windowed says whether narrowing the dates makes a ranked query cheaper: not when
-	// the full-text index drives the query whatever the dates (FTS5).
-	windowed() bool
 }
 
 type engine struct {
@@ -225,9 +240,13 @@ func normalizeFilter(f Filter) (Filter, error) {
 	return f, nil
 }
 
-// windows are the successive recency windows of a ranked search, before the last one,
-// which has no lower bound.
-var windows = []time.Duration{2 * 24 * time.Hour, 14 * 24 * time.Hour, 60 * 24 * time.Hour, 365 * 24 * time.Hour}
+// A ranked search tries a recency window of firstWindow first, at most maxWindows
+// windows, none wider than maxWindow, before it ranks all the matches (up to RankCap).
+const (
+	firstWindow = 2 * 24 * time.Hour
+	maxWindows  = 4
+	maxWindow   = 400 * 24 * time.Hour
+)
 
 func (e *engine) Search(ctx context.Context, req Request) (Page, error) {
 	expr, err := Parse(req.Query)
@@ -246,6 +265,14 @@ func (e *engine) Search(ctx context.Context, req Request) (Page, error) {
 		return Page{}, err
 	}
 	fp := fingerprint(expr, f)
+	if len(f.Groups) > 0 {
+		if f.groupIDs, err = e.groupIDs(ctx, f.Groups); err != nil {
+			return Page{}, err
+		}
+		if len(f.groupIDs) == 0 {
+			return Page{}, nil // no such group: nothing is tagged with it
+		}
+	}
 	asOf := req.Now
 	if asOf.IsZero() {
 		asOf = time.Now()
@@ -265,13 +292,9 @@ func (e *engine) Search(ctx context.Context, req Request) (Page, error) {
 		prepared string
 	)
 	if expr.Empty() {
-		rows, err = e.window(ctx, "", f, asOf, time.Time{}, after, n)
+		rows, _, err = e.window(ctx, "", f, asOf, time.Time{}, after, n, false)
 	} else if prepared, err = e.backend.prepare(ctx, expr); err == nil && prepared != "" {
-		if e.backend.windowed() {
-			rows, err = e.ranked(ctx, prepared, f, asOf, after, n)
-		} else {
-			rows, err = e.window(ctx, prepared, f, asOf, time.Time{}, after, n)
-		}
+		rows, err = e.ranked(ctx, prepared, f, asOf, after, n)
 	}
 	if err != nil {
 		return Page{}, err
@@ -302,27 +325,67 @@ func (e *engine) Search(ctx context.Context, req Request) (Page, error) {
 	return page, nil
 }
 
-// ranked finds the n best matches after the cursor by widening recency windows until
-// the n-th best of the window outscores every article older than the window.
+// RankCap bounds the work of a ranked search: only the RankCap most recent matches (of the
+// query and filter) are ranked. A query that matches fewer articles is ranked exactly
+// (relevance × recency over all its matches); a very common one (a word in half the
+// articles) ranks its RankCap most recent matches, a few days of a large veille, and
+// lists nothing older: an old article that would outscore them all (a perfect title match
+// weeks old) is not found, and paging stops after RankCap hits. Narrowing the query or
+// the dates (filter from/to) brings older articles back. Because relevance is below 1,
+// such an article would have to be older than the candidates yet outscore the page,
+// which the recency factor makes rare: on the benchmark veille (1,000,000 articles), the
+// first page of the common queries is the same with RankCap 500, 1,000, 2,000 or none.
+var RankCap = 1000
+
+// ranked finds the n best matches after the cursor by widening recency windows until the
+// n-th best of the window outscores every article older than the window, or until a
+// window holds RankCap matches (the ranking is then that of the RankCap most recent
+// matches, the same set whichever window reached it, so that pages stay consistent).
 func (e *engine) ranked(ctx context.Context, prepared string, f Filter, asOf time.Time, after *cursor, n int) ([]scored, error) {
-	tryWindow := func(age time.Duration) (rows []scored, full, final bool, err error) {
+	dense := true // the first window is short: read it by date whatever the query
+	tryWindow := func(age time.Duration) (rows []scored, capped, final bool, err error) {
 		since := asOf.Add(-age)
 		if f.From != nil && !since.After(*f.From) {
 			return nil, false, true, nil // the filter's range is inside the window: rank it all
 		}
-		rows, err = e.window(ctx, prepared, f, asOf, since, after, n)
-		return rows, len(rows) == n, false, err
+		rows, candidates, err := e.window(ctx, prepared, f, asOf, since, after, n, dense && age <= walkMax)
+		// Dense: at least denseMatches a day in this window.
+		dense = float64(candidates) >= denseMatches*age.Hours()/24
+		return rows, candidates >= RankCap, false, err
 	}
-	for _, w := range windows {
-		rows, full, final, err := tryWindow(w)
-		if err != nil || final {
-			if err != nil {
-				return nil, err
-			}
+	w := firstWindow
+	for range maxWindows + 1 {
+		rows, capped, final, err := tryWindow(w)
+		if err != nil {
+			return nil, err
+		}
+		if final {
 			break
 		}
-		if !full {
-			continue // too few matches this recent: widen
+		if capped {
+			return rows, nil
+		}
+		if len(rows) < n {
+			// Too few matches this recent. Widen to where n matches are expected (twice
+			// over), unless they are so sparse that one scan of all of them is cheaper
+			// than more windows.
+			// (A group filter makes windows cheaper on PostgreSQL too, unless the window
+			// found nothing: the short ones start from the group's tags, and in the wide
+			// ones fewer matches are checked against the group's tags than in a scan of
+			// all of them.)
+			sparse := len(rows) < n/4
+			if len(f.Groups) > 0 {
+				sparse = len(rows) == 0
+			}
+			if w >= maxWindow || !e.backend.cheapWindows() && sparse {
+				break
+			}
+			grow := 8.0
+			if len(rows) > 0 {
+				grow = min(grow, 2*float64(n)/float64(len(rows)))
+			}
+			w = min(maxWindow, time.Duration(float64(w)*grow))
+			continue
 		}
 		if rows[n-1].score >= recencyFactor(w) {
 			return rows, nil
@@ -333,18 +396,21 @@ func (e *engine) ranked(ctx context.Context, prepared string, f Filter, asOf tim
 		if needDays > 20*365 {
 			break
 		}
-		need := time.Duration(needDays*24*float64(time.Hour)) + time.Second
-		rows, full, final, err = tryWindow(need)
-		if err != nil {
-			return nil, err
-		}
-		if !final && full && rows[n-1].score >= recencyFactor(need) {
-			return rows, nil
-		}
-		break
+		w = time.Duration(needDays*24*float64(time.Hour)) + time.Second
 	}
-	return e.window(ctx, prepared, f, asOf, time.Time{}, after, n)
+	rows, _, err := e.window(ctx, prepared, f, asOf, time.Time{}, after, n, false)
+	return rows, err
 }
+
+// A window is read by date, testing every article, when the window before it held at
+// least denseMatches matches a day and it spans at most walkMax: at a million articles,
+// walkMax is ~27,000 articles, a few tens of milliseconds, where the full-text index of a
+// word in a few percent of the articles (or of words that often come together, which the
+// planner takes for independent) reads tens of thousands of entries.
+const (
+	denseMatches = 5.0
+	walkMax      = 30 * 24 * time.Hour
+)
 
 func recencyFactor(age time.Duration) float64 {
 	return 1 / (1 + float64(age)/float64(RecencyHalfLife))
@@ -383,12 +449,59 @@ func anys[T any](in []T) []any {
 	return out
 }
 
-// filterSQL returns the conditions of f on the article "a".
-func filterSQL(f Filter, args *argList) []string {
+// groupIDs returns the ids of the country groups of the slugs (those that exist).
+func (e *engine) groupIDs(ctx context.Context, slugs []string) ([]int, error) {
+	args := &argList{ph: e.backend.placeholder}
+	rs, err := e.db.SQL.QueryContext(ctx, "SELECT id FROM country_groups WHERE slug IN ("+args.list(anys(slugs)...)+") ORDER BY id", args.args...)
+	if err != nil {
+		return nil, fmt.Errorf("search articles: groups: %w", err)
+	}
+	defer rs.Close()
+	var ids []int
+	for rs.Next() {
+		var id int
+		if err := rs.Scan(&id); err != nil {
+			return nil, fmt.Errorf("search articles: groups: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	if err := rs.Err(); err != nil {
+		return nil, fmt.Errorf("search articles: groups: %w", err)
+	}
+	return ids, nil
+}
+
+// groupWalkMax is the widest window in which a group filter starts from the group's
+// tags (a few hundred a day) rather than from the matching articles.
+const groupWalkMax = 30 * 24 * time.Hour
+
+// groupWalk says whether a window since `since` starts from the tags of f's groups.
+func groupWalk(f Filter, asOf, since time.Time) bool {
+	return len(f.Groups) > 0 && !since.IsZero() && asOf.Sub(since) <= groupWalkMax
+}
+
+// filterSQL returns the conditions of f on the article "a", published since `since`
+// (zero: any time), in a search made at asOf.
+func filterSQL(f Filter, asOf, since time.Time, args *argList) []string {
 	var where []string
 	if len(f.Groups) > 0 {
-		where = append(where, "EXISTS (SELECT 1 FROM article_group_tags gt JOIN country_groups g ON g.id = gt.group_id"+
-			" WHERE gt.article_id = a.id AND NOT gt.removed AND g.slug IN ("+args.list(anys(f.Groups)...)+"))")
+		ids := args.list(anys(f.groupIDs)...)
+		if !groupWalk(f, asOf, since) {
+			// Wide windows: the group's tags are too many to start from; the matches,
+			// found by the full-text index or the date index, are checked one by one.
+			where = append(where, "EXISTS (SELECT 1 FROM article_group_tags gt WHERE gt.article_id = a.id AND NOT gt.removed AND gt.group_id IN ("+ids+"))")
+		} else {
+			// Tag rows carry a copy of their article's published_at: in a window, the
+			// group's tags are a range of the index (group_id, published_at) WHERE NOT
+			// removed, and the database starts from them (a few hundred rows a day for a
+			// group) rather than from every article of the window. A row whose copy is
+			// still NULL (written before the copy existed and not backfilled yet) is found
+			// by the same index and judged by its article's date, checked by the caller.
+			// (Group ids are constants here, so that the planner sees the index ranges.)
+			where = append(where, "a.id IN (SELECT gt.article_id FROM article_group_tags gt WHERE NOT gt.removed AND gt.group_id IN ("+ids+
+				") AND gt.published_at >= "+args.add(since.UTC())+
+				" UNION ALL SELECT gt.article_id FROM article_group_tags gt WHERE NOT gt.removed AND gt.group_id IN ("+ids+") AND gt.published_at IS NULL)")
+		}
 	}
 	if len(f.Countries) > 0 {
 		where = append(where, "EXISTS (SELECT 1 FROM article_sources src JOIN feeds fd ON fd.id = src.feed_id JOIN countries c ON c.id = fd.country_id"+
@@ -414,57 +527,90 @@ func filterSQL(f Filter, args *argList) []string {
 }
 
 // window returns the n best matches published since `since` (zero: any time) after the
-// cursor. An empty prepared query matches every article with score 0.
-func (e *engine) window(ctx context.Context, prepared string, f Filter, asOf, since time.Time, after *cursor, n int) ([]scored, error) {
+// cursor, among the RankCap most recent matches of the window, and how many matches it
+// ranked (RankCap: the window holds RankCap matches or more). An empty prepared query
+// matches every article with score 0, newest first. walk: read the window by date
+// (see rank).
+func (e *engine) window(ctx context.Context, prepared string, f Filter, asOf, since time.Time, after *cursor, n int, walk bool) ([]scored, int, error) {
 	args := &argList{ph: e.backend.placeholder}
 	var (
 		inner strings.Builder
 		where []string
+		order string
 	)
 	if prepared == "" {
-		inner.WriteString("SELECT a.id, a.published_at, 0.0 AS score FROM articles a")
+		inner.WriteString("SELECT a.id, a.published_at, 0.0 AS score, 0 AS candidates FROM articles a")
 	} else {
-		from, match, rank := e.backend.rank(prepared, args)
+		var walkSince time.Time
+		if walk && !groupWalk(f, asOf, since) {
+			walkSince = since
+		}
+		from, match, rank, newest := e.backend.rank(prepared, args, walkSince)
 		recency := e.backend.recency(args.add(asOf), "r.published_at")
-		fmt.Fprintf(&inner, "SELECT r.id, r.published_at, (%s) * (%s) AS score FROM (SELECT a.id, a.published_at, %s AS rank FROM %s",
+		fmt.Fprintf(&inner, "SELECT r.id, r.published_at, (%s) * (%s) AS score, count(*) OVER () AS candidates FROM (SELECT a.id, a.published_at, %s AS rank FROM %s",
 			e.backend.relevance("r.rank"), recency, rank, from)
 		where = append(where, match)
+		order = newest
 	}
-	where = append(where, filterSQL(f, args)...)
+	lo, hi := since, time.Time{}
+	if f.From != nil && f.From.After(lo) {
+		lo = *f.From
+	}
+	if f.To != nil {
+		hi = *f.To
+	}
+	where = append(where, filterSQL(f, asOf, lo, args)...)
 	if !since.IsZero() {
 		where = append(where, "a.published_at >= "+args.add(since.UTC()))
+	}
+	if prepared != "" {
+		where = append(where, e.backend.dateRange(lo, hi, args)...)
 	}
 	if len(where) > 0 {
 		inner.WriteString(" WHERE ")
 		inner.WriteString(strings.Join(where, " AND "))
 	}
 	if prepared != "" {
-		inner.WriteString(") r")
+		inner.WriteString(" ORDER BY " + order + " LIMIT " + args.add(RankCap) + ") r")
 	}
-	q := "SELECT s.id, s.published_at, s.score FROM (" + inner.String() + ") s"
+	// The rows before the cursor are not filtered out but sorted last (and dropped below),
+	// so that the count of candidates comes back even when no row is left after the cursor.
+	keep := "1 = 1"
 	if after != nil {
 		sc, pub, id := args.add(after.score), args.add(after.published), args.add(after.id)
-		q += fmt.Sprintf(" WHERE (s.score < %[1]s OR (s.score = %[1]s AND (s.published_at < %[2]s OR (s.published_at = %[2]s AND s.id < %[3]s))))", sc, pub, id)
+		keep = fmt.Sprintf("(s.score < %[1]s OR (s.score = %[1]s AND (s.published_at < %[2]s OR (s.published_at = %[2]s AND s.id < %[3]s))))", sc, pub, id)
 	}
-	q += " ORDER BY s.score DESC, s.published_at DESC, s.id DESC LIMIT " + args.add(n)
+	q := "SELECT s.id, s.published_at, s.score, s.candidates, " + keep + " AS keep FROM (" + inner.String() + ") s"
+	if after != nil && prepared == "" {
+		q += " WHERE " + keep // no candidates to count: filter
+	}
+	q += " ORDER BY 5 DESC, s.score DESC, s.published_at DESC, s.id DESC LIMIT " + args.add(n)
 	rs, err := e.db.SQL.QueryContext(ctx, q, args.args...)
 	if err != nil {
-		return nil, fmt.Errorf("search articles: %w", err)
+		return nil, 0, fmt.Errorf("search articles: %w", err)
 	}
 	defer rs.Close()
-	var out []scored
+	var (
+		out        []scored
+		candidates int
+	)
 	for rs.Next() {
-		var s scored
-		if err := rs.Scan(&s.id, &s.published, &s.score); err != nil {
-			return nil, fmt.Errorf("search articles: %w", err)
+		var (
+			s    scored
+			kept bool
+		)
+		if err := rs.Scan(&s.id, &s.published, &s.score, &candidates, &kept); err != nil {
+			return nil, 0, fmt.Errorf("search articles: %w", err)
 		}
-		s.published = s.published.UTC()
-		out = append(out, s)
+		if kept {
+			s.published = s.published.UTC()
+			out = append(out, s)
+		}
 	}
 	if err := rs.Err(); err != nil {
-		return nil, fmt.Errorf("search articles: %w", err)
+		return nil, 0, fmt.Errorf("search articles: %w", err)
 	}
-	return out, nil
+	return out, candidates, nil
 }
 
 type articleText struct{ title, summary, language string }
