@@ -127,9 +127,22 @@ func (p *Plan) Writes() []Item {
 
 // Tagging is the result of the tagging stage for one plan. Save calls it inside the
 // store transaction once the articles have ids, so that an article and its tags commit
-// together or not at all. client is bound to that transaction.
+// together or not at all. client is bound to that transaction; articles are the plan's
+// Writes, in order.
 type Tagging interface {
-	Save(ctx context.Context, client *ent.Client, articleIDs []int) error
+	Save(ctx context.Context, client *ent.Client, articles []TaggedArticle) error
+}
+
+// TaggedArticle is the article an item of Plan.Writes was stored as.
+type TaggedArticle struct {
+	ID int
+	// Inserted is set when this very item created the article, in the transaction that
+	// calls Tagging.Save: the article has no tag yet and its tagged_at is already set
+	// (one write of the article row instead of two), so Save must write its tags.
+	// Otherwise Save decides from tagged_at (NULL: needs tags) as for any stored article.
+	Inserted bool
+	// PublishedAt is the inserted article's published_at (zero when not Inserted).
+	PublishedAt time.Time
 }
 
 // FeedUpdate is the fetch status written to the feed with its batch (or alone).
@@ -287,21 +300,25 @@ func (s *Store) saveGroup(ctx context.Context, reqs []*request) (out []outcome, 
 	}()
 	out = make([]outcome, len(reqs))
 	counts := make([]*Counts, len(reqs))
-	ids := make([][]int, len(reqs))
+	ids := make([][]TaggedArticle, len(reqs))
 	var added []recentArticle
 	for i, r := range reqs {
 		out[i].counts.Unchanged = r.plan.Unchanged
 		counts[i] = &out[i].counts
 	}
 	if len(plans) > 0 {
-		var newIDs [][]int
-		var newCounts []*Counts
+		var (
+			newIDs    [][]TaggedArticle
+			newCounts []*Counts
+			tagged    []bool
+		)
 		for i, r := range reqs {
 			if len(r.plan.New) > 0 {
 				newCounts = append(newCounts, counts[i])
+				tagged = append(tagged, r.tagging != nil)
 			}
 		}
-		newIDs, added, token, err = s.insertNew(ctx, tx, plans, newCounts)
+		newIDs, added, token, err = s.insertNew(ctx, tx, plans, newCounts, tagged)
 		if err != nil {
 			return nil, err
 		}
@@ -321,7 +338,7 @@ func (s *Store) saveGroup(ctx context.Context, reqs []*request) (out []outcome, 
 			}
 			counts[i].Updated++
 			counts[i].ArticleWrites += n
-			ids[i] = append(ids[i], ch.ArticleID)
+			ids[i] = append(ids[i], TaggedArticle{ID: ch.ArticleID})
 		}
 	}
 	if err := s.saveTags(ctx, tx, reqs, ids); err != nil {
@@ -349,10 +366,10 @@ func (s *Store) saveGroup(ctx context.Context, reqs []*request) (out []outcome, 
 
 // saveTags writes the tagging stage's results of the requests, joined into as few
 // Tagging.Save calls as their kinds allow (one, in the worker).
-func (s *Store) saveTags(ctx context.Context, tx *sql.Tx, reqs []*request, ids [][]int) error {
+func (s *Store) saveTags(ctx context.Context, tx *sql.Tx, reqs []*request, ids [][]TaggedArticle) error {
 	var (
 		joined    Tagging
-		joinedIDs []int
+		joinedIDs []TaggedArticle
 		feeds     []int
 	)
 	flush := func() error {
@@ -401,6 +418,7 @@ type newArticle struct {
 	item      *Item
 	plan      *Plan // the first plan of the group that carries the URL: its feed inserts it
 	counts    *Counts
+	tagged    bool // the plan's tags are written in the transaction: insert with tagged_at set
 	story     int  // existing story joined, or the story created for it
 	created   bool // story created in this transaction
 	articleID int
@@ -409,9 +427,10 @@ type newArticle struct {
 
 // insertNew stores the new items of plans (one transaction, several feeds' batches):
 // stories, articles (or the existing article of the same URL), sources. It returns the
-// article id of every new item of each plan, in order, the groupable articles inserted,
-// and the token of the story index entries pending until commit. counts[i] is plans[i]'s.
-func (s *Store) insertNew(ctx context.Context, tx *sql.Tx, plans []*Plan, counts []*Counts) ([][]int, []recentArticle, uint64, error) {
+// article of every new item of each plan, in order, the groupable articles inserted,
+// and the token of the story index entries pending until commit. counts[i] is plans[i]'s;
+// tagged[i] says whether plans[i]'s tags are written in the transaction.
+func (s *Store) insertNew(ctx context.Context, tx *sql.Tx, plans []*Plan, counts []*Counts, tagged []bool) ([][]TaggedArticle, []recentArticle, uint64, error) {
 	// One candidate article per URL; sorted so that concurrent transactions inserting
 	// overlapping URL sets take their locks in the same order and cannot deadlock.
 	n := 0
@@ -424,7 +443,7 @@ func (s *Store) insertNew(ctx context.Context, tx *sql.Tx, plans []*Plan, counts
 		for i := range p.New {
 			u := articleURL(p.FeedID, p.New[i])
 			if _, ok := byURL[u]; !ok {
-				byURL[u] = &newArticle{url: u, item: &p.New[i], plan: p, counts: counts[k]}
+				byURL[u] = &newArticle{url: u, item: &p.New[i], plan: p, counts: counts[k], tagged: tagged[k]}
 				urls = append(urls, u)
 			}
 		}
@@ -449,17 +468,9 @@ func (s *Store) insertNew(ctx context.Context, tx *sql.Tx, plans []*Plan, counts
 			local = append(local, recentArticle{sig: sig, published: na.item.PublishedAt.Unix(), story: -len(create)})
 		}
 	}
-	createdIDs := make([]int, 0, len(create))
-	for chunk := range slices.Chunk(create, rowsPerStatement) {
-		ins := s.builder().Insert("stories").Columns("signature", "first_seen_at", "size")
-		for _, na := range chunk {
-			ins.Values(int64(na.item.Signature), na.plan.FetchedAt.UTC(), 1)
-		}
-		ids, err := queryIDs(ctx, tx, ins.Returning("id"))
-		if err != nil {
-			return nil, nil, 0, fmt.Errorf("store: create stories: %w", err)
-		}
-		createdIDs = append(createdIDs, ids...)
+	createdIDs, err := s.createStories(ctx, tx, create)
+	if err != nil {
+		return nil, nil, 0, err
 	}
 	if len(createdIDs) != len(create) {
 		return nil, nil, 0, fmt.Errorf("store: created %d stories for %d articles", len(createdIDs), len(create))
@@ -486,39 +497,8 @@ func (s *Store) insertNew(ctx context.Context, tx *sql.Tx, plans []*Plan, counts
 	token := s.stories.addPending(pending)
 
 	// Articles: insert the URLs not stored yet; the others already exist.
-	for chunk := range slices.Chunk(urls, rowsPerStatement) {
-		ins := s.builder().Insert("articles").Columns("url", "guid", "title", "summary_html", "summary_text",
-			"author", "language", "published_at", "fetched_at", "content_hash", "simhash", "feed_id", "story_id")
-		for _, u := range chunk {
-			na := byURL[u]
-			a, p := na.item.Article, na.plan
-			ins.Values(u, truncate(a.Key, maxGUID), truncate(a.Title, maxTitle), a.ContentHTML, a.Text,
-				truncate(a.Author, maxAuthor), truncate(p.Language, maxLanguage), a.PublishedAt.UTC(), p.FetchedAt.UTC(),
-				a.ContentHash, int64(groupable(a)), p.FeedID, na.story)
-		}
-		ins.OnConflict(entsql.ConflictColumns("url"), entsql.DoNothing()).Returning("id", "url")
-		q, args := ins.Query()
-		rows, err := tx.QueryContext(ctx, q, args...)
-		if err != nil {
-			return nil, nil, token, fmt.Errorf("store: insert articles: %w", err)
-		}
-		for rows.Next() {
-			var (
-				id int
-				u  string
-			)
-			if err := rows.Scan(&id, &u); err != nil {
-				rows.Close()
-				return nil, nil, token, fmt.Errorf("store: insert articles: %w", err)
-			}
-			if na := byURL[u]; na != nil {
-				na.articleID, na.inserted = id, true
-			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, nil, token, fmt.Errorf("store: insert articles: %w", err)
-		}
+	if err := s.insertArticles(ctx, tx, urls, byURL); err != nil {
+		return nil, nil, token, err
 	}
 	var missing []any
 	for _, u := range urls {
@@ -596,20 +576,181 @@ func (s *Store) insertNew(ctx context.Context, tx *sql.Tx, plans []*Plan, counts
 	}
 
 	// Sources: one per item of each feed.
-	type source struct {
-		plan *Plan
-		item *Item
-	}
-	ids := make([][]int, len(plans))
+	ids := make([][]TaggedArticle, len(plans))
 	sources := make([]source, 0, n)
 	for k, p := range plans {
-		ids[k] = make([]int, len(p.New))
+		ids[k] = make([]TaggedArticle, len(p.New))
 		for i := range p.New {
 			it := &p.New[i]
-			ids[k][i] = byURL[articleURL(p.FeedID, *it)].articleID
+			na := byURL[articleURL(p.FeedID, *it)]
+			ids[k][i] = TaggedArticle{ID: na.articleID}
+			if na.inserted && na.item == it && na.tagged {
+				ids[k][i].Inserted, ids[k][i].PublishedAt = true, it.PublishedAt
+			}
 			sources = append(sources, source{p, it})
 		}
 		counts[k].New = len(p.New)
+	}
+	if err := s.insertSources(ctx, tx, sources, byURL); err != nil {
+		return nil, nil, token, err
+	}
+	return ids, added, token, nil
+}
+
+// source is one item of a feed's batch, to be written as an article source.
+type source struct {
+	plan *Plan
+	item *Item
+}
+
+// The inserts of a group: on PostgreSQL one statement each, whose rows travel as one array
+// per column (unnest), so that the statement's text is the same whatever the number of
+// rows (a VALUES list of hundreds of rows costs PostgreSQL more to parse and plan than to
+// execute); elsewhere multi-row VALUES in chunks. Rows come back from RETURNING in the
+// order they were given, as with VALUES.
+
+// createStories inserts a story of size 1 for each article of create and returns their ids.
+func (s *Store) createStories(ctx context.Context, tx *sql.Tx, create []*newArticle) ([]int, error) {
+	if len(create) == 0 {
+		return nil, nil
+	}
+	if s.dialect == dialect.Postgres {
+		sigs, seen := make([]int64, len(create)), make([]string, len(create))
+		for i, na := range create {
+			sigs[i], seen[i] = int64(na.item.Signature), pgTime(na.plan.FetchedAt)
+		}
+		ids, err := queryInts(ctx, tx, `INSERT INTO stories (signature, first_seen_at, size)
+			SELECT v.signature, v.first_seen_at, 1 FROM unnest($1::bigint[], $2::timestamptz[]) AS v(signature, first_seen_at)
+			RETURNING id`, pq.Array(sigs), pq.Array(seen))
+		if err != nil {
+			return nil, fmt.Errorf("store: create stories: %w", err)
+		}
+		return ids, nil
+	}
+	ids := make([]int, 0, len(create))
+	for chunk := range slices.Chunk(create, rowsPerStatement) {
+		ins := s.builder().Insert("stories").Columns("signature", "first_seen_at", "size")
+		for _, na := range chunk {
+			ins.Values(int64(na.item.Signature), na.plan.FetchedAt.UTC(), 1)
+		}
+		q, args := ins.Returning("id").Query()
+		part, err := queryInts(ctx, tx, q, args...)
+		if err != nil {
+			return nil, fmt.Errorf("store: create stories: %w", err)
+		}
+		ids = append(ids, part...)
+	}
+	return ids, nil
+}
+
+// insertArticles inserts the articles of urls that are not stored yet, and sets the id
+// of those it inserted.
+func (s *Store) insertArticles(ctx context.Context, tx *sql.Tx, urls []string, byURL map[string]*newArticle) error {
+	now := s.now().UTC()
+	taggedAt := func(na *newArticle) any {
+		if na.tagged {
+			return now
+		}
+		return nil
+	}
+	if s.dialect == dialect.Postgres {
+		n := len(urls)
+		tagged := make([]sql.NullString, n)
+		var (
+			guids, titles, htmls, texts = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+			authors, langs, hashes      = make([]string, n), make([]string, n), make([]string, n)
+			published, fetched          = make([]string, n), make([]string, n)
+			simhashes, feeds, stories   = make([]int64, n), make([]int64, n), make([]int64, n)
+		)
+		for i, u := range urls {
+			na := byURL[u]
+			a, p := &na.item.Article, na.plan
+			guids[i], titles[i], htmls[i], texts[i] = truncate(a.Key, maxGUID), truncate(a.Title, maxTitle), a.ContentHTML, a.Text
+			authors[i], langs[i], hashes[i] = truncate(a.Author, maxAuthor), truncate(p.Language, maxLanguage), a.ContentHash
+			published[i], fetched[i] = pgTime(a.PublishedAt), pgTime(p.FetchedAt)
+			simhashes[i], feeds[i], stories[i] = int64(groupable(*a)), int64(p.FeedID), int64(na.story)
+			if na.tagged {
+				tagged[i] = sql.NullString{String: pgTime(now), Valid: true}
+			}
+		}
+		rows, err := tx.QueryContext(ctx, `INSERT INTO articles (url, guid, title, summary_html, summary_text, author, language,
+				published_at, fetched_at, content_hash, simhash, feed_id, story_id, tagged_at)
+			SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+				$8::timestamptz[], $9::timestamptz[], $10::text[], $11::bigint[], $12::bigint[], $13::bigint[], $14::timestamptz[])
+			ON CONFLICT (url) DO NOTHING RETURNING id, url`,
+			pq.Array(urls), pq.Array(guids), pq.Array(titles), pq.Array(htmls), pq.Array(texts), pq.Array(authors),
+			pq.Array(langs), pq.Array(published), pq.Array(fetched), pq.Array(hashes), pq.Array(simhashes),
+			pq.Array(feeds), pq.Array(stories), pq.Array(tagged))
+		if err != nil {
+			return fmt.Errorf("store: insert articles: %w", err)
+		}
+		return scanInserted(rows, byURL)
+	}
+	for chunk := range slices.Chunk(urls, rowsPerStatement) {
+		ins := s.builder().Insert("articles").Columns("url", "guid", "title", "summary_html", "summary_text",
+			"author", "language", "published_at", "fetched_at", "content_hash", "simhash", "feed_id", "story_id", "tagged_at")
+		for _, u := range chunk {
+			na := byURL[u]
+			a, p := na.item.Article, na.plan
+			ins.Values(u, truncate(a.Key, maxGUID), truncate(a.Title, maxTitle), a.ContentHTML, a.Text,
+				truncate(a.Author, maxAuthor), truncate(p.Language, maxLanguage), a.PublishedAt.UTC(), p.FetchedAt.UTC(),
+				a.ContentHash, int64(groupable(a)), p.FeedID, na.story, taggedAt(na))
+		}
+		ins.OnConflict(entsql.ConflictColumns("url"), entsql.DoNothing()).Returning("id", "url")
+		q, args := ins.Query()
+		rows, err := tx.QueryContext(ctx, q, args...)
+		if err != nil {
+			return fmt.Errorf("store: insert articles: %w", err)
+		}
+		if err := scanInserted(rows, byURL); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// scanInserted reads the (id, url) rows of inserted articles and closes rows.
+func scanInserted(rows *sql.Rows, byURL map[string]*newArticle) error {
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			id int
+			u  string
+		)
+		if err := rows.Scan(&id, &u); err != nil {
+			return fmt.Errorf("store: insert articles: %w", err)
+		}
+		if na := byURL[u]; na != nil {
+			na.articleID, na.inserted = id, true
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: insert articles: %w", err)
+	}
+	return nil
+}
+
+// insertSources writes one source per item (nothing for an item of a feed already stored).
+func (s *Store) insertSources(ctx context.Context, tx *sql.Tx, sources []source, byURL map[string]*newArticle) error {
+	if s.dialect == dialect.Postgres {
+		n := len(sources)
+		var (
+			guids, links, seen, hashes = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+			feeds, articles            = make([]int64, n), make([]int64, n)
+		)
+		for i, src := range sources {
+			it, p := src.item, src.plan
+			guids[i], links[i], seen[i], hashes[i] = truncate(it.Key, maxGUID), truncate(it.Link, maxURL), pgTime(p.FetchedAt), it.ContentHash
+			feeds[i], articles[i] = int64(p.FeedID), int64(byURL[articleURL(p.FeedID, *it)].articleID)
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO article_sources (guid, link, seen_at, content_hash, feed_id, article_id)
+			SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::bigint[], $6::bigint[])
+			ON CONFLICT (feed_id, guid) DO NOTHING`,
+			pq.Array(guids), pq.Array(links), pq.Array(seen), pq.Array(hashes), pq.Array(feeds), pq.Array(articles))
+		if err != nil {
+			return fmt.Errorf("store: insert sources: %w", err)
+		}
+		return nil
 	}
 	for chunk := range slices.Chunk(sources, rowsPerStatement) {
 		ins := s.builder().Insert("article_sources").Columns("guid", "link", "seen_at", "content_hash", "feed_id", "article_id")
@@ -620,11 +761,14 @@ func (s *Store) insertNew(ctx context.Context, tx *sql.Tx, plans []*Plan, counts
 		}
 		q, args := ins.OnConflict(entsql.ConflictColumns("feed_id", "guid"), entsql.DoNothing()).Query()
 		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
-			return nil, nil, token, fmt.Errorf("store: insert sources: %w", err)
+			return fmt.Errorf("store: insert sources: %w", err)
 		}
 	}
-	return ids, added, token, nil
+	return nil
 }
+
+// pgTime writes t for a PostgreSQL timestamptz array.
+func pgTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 
 // growStories adds n[id] to the size of each story in one statement, in id order.
 func (s *Store) growStories(ctx context.Context, tx *sql.Tx, n map[int]int) error {
@@ -763,7 +907,7 @@ func (s *Store) updateFeedsPostgres(ctx context.Context, tx *sql.Tx, fus []FeedU
 	)
 	for i, fu := range fus {
 		ids[i], owners[i], statuses[i], errs[i] = int64(fu.ID), fu.Owner, truncate(fu.Status, maxStatus), int64(fu.ConsecutiveErrors)
-		fetched[i], next[i] = fu.FetchedAt.UTC().Format(time.RFC3339Nano), fu.NextFetchAt.UTC().Format(time.RFC3339Nano)
+		fetched[i], next[i] = pgTime(fu.FetchedAt), pgTime(fu.NextFetchAt)
 		msgs[i] = truncate(fu.Error, maxError)
 		setValidators[i], etags[i], lastMods[i] = fu.SetValidators, truncate(fu.ETag, maxETag), truncate(fu.LastModified, maxLastMod)
 		titles[i] = truncate(strings.TrimSpace(fu.Title), maxFeedText)
@@ -807,8 +951,7 @@ func primaryLanguage(tag string) string {
 	return tag
 }
 
-func queryIDs(ctx context.Context, tx *sql.Tx, ins *entsql.InsertBuilder) ([]int, error) {
-	q, args := ins.Query()
+func queryInts(ctx context.Context, tx *sql.Tx, q string, args ...any) ([]int, error) {
 	rows, err := tx.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err
