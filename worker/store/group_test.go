@@ -18,8 +18,21 @@ import (
 // refusedTagging fails its Save, as a batch the database refuses would.
 type refusedTagging struct{}
 
-func (refusedTagging) Save(context.Context, *ent.Client, []int) error {
+func (refusedTagging) Save(context.Context, *ent.Client, []TaggedArticle) error {
 	return errors.New("tags refused")
+}
+
+// recordedTagging records what Save is given.
+type recordedTagging struct {
+	mu  *sync.Mutex
+	got *[]TaggedArticle
+}
+
+func (r recordedTagging) Save(_ context.Context, _ *ent.Client, articles []TaggedArticle) error {
+	r.mu.Lock()
+	*r.got = append(*r.got, articles...)
+	r.mu.Unlock()
+	return nil
 }
 
 func testItems(site string, n int, at time.Time) []Item {
@@ -135,6 +148,13 @@ func TestGroupCommit(t *testing.T) {
 		plans[1].New = append(plans[1].New, shared)
 		plans[2].New = append(plans[2].New, shared)
 		db.Client.Feed.UpdateOneID(fus[2].ID).SetLeaseOwner("other").ExecX(ctx)
+		var (
+			recMu sync.Mutex
+			rec   []TaggedArticle
+		)
+		for i := range taggings {
+			taggings[i] = recordedTagging{&recMu, &rec}
+		}
 		out, sizes = groupRun(t, s, plans, fus, taggings)
 		if len(sizes) != 2 || sizes[1] != 2 {
 			t.Errorf("groups of %v, want [1 2]", sizes)
@@ -163,6 +183,23 @@ func TestGroupCommit(t *testing.T) {
 		a := db.Client.Article.Query().Where(article.URL(shared.URL)).WithSources().OnlyX(ctx)
 		if len(a.Edges.Sources) != 2 {
 			t.Errorf("shared URL: %d sources, want 2", len(a.Edges.Sources))
+		}
+		// Tagging.Save is told which items inserted their article (inserted tagged: its
+		// tags are written in the same transaction); the shared URL was inserted once.
+		inserted := map[int]int{}
+		for _, r := range rec {
+			if r.Inserted {
+				inserted[r.ID]++
+				if !r.PublishedAt.Equal(at) {
+					t.Errorf("article %d: PublishedAt %v, want %v", r.ID, r.PublishedAt, at)
+				}
+			}
+		}
+		if len(rec) != 11 || len(inserted) != 10 || inserted[a.ID] != 1 {
+			t.Errorf("tagging saw %d items, %d inserted articles (the shared one %d times); want 11, 10, 1", len(rec), len(inserted), inserted[a.ID])
+		}
+		if n := db.Client.Article.Query().Where(article.TaggedAtIsNil()).CountX(ctx); n != 12 {
+			t.Errorf("%d articles without tagged_at, want the 12 of the untagged batches", n)
 		}
 	})
 }

@@ -117,11 +117,28 @@ type timedSave struct {
 	d *atomic.Int64
 }
 
-func (s timedSave) Save(ctx context.Context, client *ent.Client, ids []int) error {
+func (s timedSave) Save(ctx context.Context, client *ent.Client, articles []store.TaggedArticle) error {
 	start := time.Now()
-	err := s.Tagging.Save(ctx, client, ids)
+	err := s.Tagging.Save(ctx, client, articles)
 	s.d.Add(int64(time.Since(start)))
 	return err
+}
+
+// Join keeps the stage's joining of feed batches (the store's group commit).
+func (s timedSave) Join(next store.Tagging) (store.Tagging, bool) {
+	n, ok := next.(timedSave)
+	if !ok {
+		return nil, false
+	}
+	j, ok := s.Tagging.(store.JoinableTagging)
+	if !ok {
+		return nil, false
+	}
+	both, ok := j.Join(n.Tagging)
+	if !ok {
+		return nil, false
+	}
+	return timedSave{both, s.d}, true
 }
 
 // BenchmarkIngestTagging runs one worker pass over 100 loopback feeds of 50 items into a

@@ -21,7 +21,7 @@ import (
 // left out and returned in rest; the inserts only take rows whose target still exists,
 // so that a group or authority deleted since the tagger was built cannot fail the feed.
 func writeFresh(ctx context.Context, client *ent.Client, batch []articleResult, now time.Time) (rest []articleResult, err error) {
-	q, args, err := freshQuery(batch, now)
+	q, args, err := freshQuery(batch, now, true)
 	if err != nil || q == "" {
 		return batch, err
 	}
@@ -53,19 +53,29 @@ func writeFresh(ctx context.Context, client *ent.Client, batch []articleResult, 
 // (unnest), so that the statement is the same text whatever the batch's size: a
 // VALUES list of hundreds of rows costs more to parse and plan than to execute. Group
 // tags and mentions copy the article's published_at from the rows the UPDATE returns.
-func freshQuery(batch []articleResult, now time.Time) (string, []any, error) {
+//
+// With claim, the statement first marks the batch's articles tagged (those whose
+// tagged_at is NULL and that have no tag row) and writes the tags of those only, copying
+// their published_at; it returns their ids. Without, the articles are ones just inserted
+// with tagged_at set (store.TaggedArticle.Inserted): the statement writes their tags,
+// with the published_at of the batch, and leaves the article rows alone.
+func freshQuery(batch []articleResult, now time.Time, claim bool) (string, []any, error) {
 	groups, mentions, topics, _ := rowsOf(batch)
-	ids := make([]int64, len(batch))
-	for i, a := range batch {
-		ids[i] = int64(a.id)
-	}
 	var b strings.Builder
-	args := []any{now.UTC(), pq.Array(ids)}
-	b.WriteString("WITH u AS (UPDATE articles SET tagged_at = $1 WHERE id = ANY($2::bigint[]) AND tagged_at IS NULL")
-	for _, t := range []string{"article_group_tags", "article_mentions", "article_topics"} {
-		b.WriteString(" AND NOT EXISTS (SELECT 1 FROM " + t + " t WHERE t.article_id = articles.id)")
+	args := []any{now.UTC()}
+	if claim {
+		ids := make([]int64, len(batch))
+		for i, a := range batch {
+			ids[i] = int64(a.id)
+		}
+		args = append(args, pq.Array(ids))
+		b.WriteString("WITH u AS (UPDATE articles SET tagged_at = $1 WHERE id = ANY($2::bigint[]) AND tagged_at IS NULL")
+		for _, t := range []string{"article_group_tags", "article_mentions", "article_topics"} {
+			b.WriteString(" AND NOT EXISTS (SELECT 1 FROM " + t + " t WHERE t.article_id = articles.id)")
+		}
+		b.WriteString(" RETURNING id, published_at)")
 	}
-	b.WriteString(" RETURNING id, published_at)")
+	first := !claim
 	for i, t := range []struct {
 		table, target, targetType, parent string
 		published                         bool
@@ -79,14 +89,16 @@ func freshQuery(batch []articleResult, now time.Time) (string, []any, error) {
 			continue
 		}
 		var (
-			scores   = make([]float64, len(t.rows))
-			methods  = make([]string, len(t.rows))
-			evidence = make([]sql.NullString, len(t.rows))
-			articles = make([]int64, len(t.rows))
-			targets  = make([]any, len(t.rows))
+			scores    = make([]float64, len(t.rows))
+			methods   = make([]string, len(t.rows))
+			evidence  = make([]sql.NullString, len(t.rows))
+			articles  = make([]int64, len(t.rows))
+			targets   = make([]any, len(t.rows))
+			published = make([]string, len(t.rows))
 		)
 		for k, r := range t.rows {
 			scores[k], methods[k], articles[k], targets[k] = r.score, r.method, int64(r.article), r.target
+			published[k] = r.published.UTC().Format(time.RFC3339Nano)
 			if len(r.evidence) > 0 {
 				j, err := json.Marshal(r.evidence)
 				if err != nil {
@@ -97,19 +109,50 @@ func freshQuery(batch []articleResult, now time.Time) (string, []any, error) {
 		}
 		n := len(args)
 		args = append(args, pq.Array(scores), pq.Array(methods), pq.Array(evidence), pq.Array(articles), pq.GenericArray{A: targets})
-		cols, vals := "", ""
+		cols, vals, extra, alias, from := "", "", "", "", "JOIN u ON u.id = v.article WHERE true"
 		if t.published {
 			cols, vals = ", published_at", ", u.published_at"
 		}
-		fmt.Fprintf(&b, ", i%d AS (INSERT INTO %s (score, method, evidence, removed, created_at, article_id, %s%s) "+
+		if !claim {
+			from = "WHERE true"
+			if t.published {
+				args = append(args, pq.Array(published))
+				vals, extra, alias = ", v.published", fmt.Sprintf(", $%d::timestamptz[]", len(args)), ", published"
+			}
+		}
+		sep := ", "
+		if first {
+			sep, first = "WITH ", false
+		}
+		fmt.Fprintf(&b, "%si%d AS (INSERT INTO %s (score, method, evidence, removed, created_at, article_id, %s%s) "+
 			"SELECT v.score, v.method, v.evidence::jsonb, false, $1, v.article, v.target%s "+
-			"FROM unnest($%d::float8[], $%d::varchar[], $%d::text[], $%d::bigint[], $%d::%s[]) AS v(score, method, evidence, article, target) "+
-			"JOIN u ON u.id = v.article", i, t.table, t.target, cols, vals, n+1, n+2, n+3, n+4, n+5, t.targetType)
+			"FROM unnest($%d::float8[], $%d::varchar[], $%d::text[], $%d::bigint[], $%d::%s[]%s) AS v(score, method, evidence, article, target%s) "+
+			from, sep, i, t.table, t.target, cols, vals, n+1, n+2, n+3, n+4, n+5, t.targetType, extra, alias)
 		if t.parent != "" {
-			b.WriteString(" WHERE EXISTS (SELECT 1 FROM " + t.parent + " p WHERE p.id = v.target)")
+			b.WriteString(" AND EXISTS (SELECT 1 FROM " + t.parent + " p WHERE p.id = v.target)")
 		}
 		b.WriteString(" ON CONFLICT (article_id, " + t.target + ") DO NOTHING)")
 	}
-	b.WriteString(" SELECT id FROM u")
+	switch {
+	case claim:
+		b.WriteString(" SELECT id FROM u")
+	case first: // no rows at all
+		return "", nil, nil
+	default:
+		b.WriteString(" SELECT 1")
+	}
 	return b.String(), args, nil
+}
+
+// writeInserted writes the tags of articles inserted by the store's transaction with
+// tagged_at set (store.TaggedArticle.Inserted), in one statement.
+func writeInserted(ctx context.Context, client *ent.Client, batch []articleResult, now time.Time) error {
+	q, args, err := freshQuery(batch, now, false)
+	if err != nil || q == "" {
+		return err
+	}
+	if _, err := client.ExecContext(ctx, q, args...); err != nil {
+		return fmt.Errorf("tagging: write tags: %w", err)
+	}
+	return nil
 }

@@ -221,23 +221,45 @@ func (tg *tagging) Join(next store.Tagging) (store.Tagging, bool) {
 	return &tagging{stage: tg.stage, results: slices.Concat(tg.results, n.results), snaps: slices.Concat(tg.snaps, n.snaps)}, true
 }
 
-// Save writes the tags of the articles that need them: those whose tagged_at is NULL,
-// i.e. inserted by this batch or rewritten by it (the store resets tagged_at when it
-// rewrites an article). An existing article that this feed also carries keeps the tags
-// of the text that is stored.
-func (tg *tagging) Save(ctx context.Context, client *ent.Client, articleIDs []int) error {
-	if len(articleIDs) != len(tg.results) {
-		return fmt.Errorf("tagging: %d article ids for %d tagged items", len(articleIDs), len(tg.results))
+// Save writes the tags of the articles that need them: those the store has just inserted
+// (store.TaggedArticle.Inserted), and those whose tagged_at is NULL, i.e. rewritten by
+// this batch (the store resets tagged_at when it rewrites an article) or stored
+// untagged before. An existing article that this feed also carries keeps the tags of the
+// text that is stored.
+func (tg *tagging) Save(ctx context.Context, client *ent.Client, articles []store.TaggedArticle) error {
+	if len(articles) != len(tg.results) {
+		return fmt.Errorf("tagging: %d articles for %d tagged items", len(articles), len(tg.results))
 	}
 	now := tg.stage.opt.Now()
 	dialect := tg.stage.db.Dialect
-	batch := make([]articleResult, 0, len(articleIDs))
-	seen := make(map[int]bool, len(articleIDs))
-	for i, id := range articleIDs {
-		if !seen[id] { // the same article twice in a batch: tagged once
-			seen[id] = true
-			batch = append(batch, articleResult{id: id, res: tg.results[i], snap: tg.snaps[i]})
+	var inserted, batch []articleResult
+	seen := make(map[int]bool, len(articles))
+	for i, a := range articles {
+		if seen[a.ID] { // the same article twice in a batch: tagged once
+			continue
 		}
+		seen[a.ID] = true
+		r := articleResult{id: a.ID, res: tg.results[i], snap: tg.snaps[i]}
+		if a.Inserted {
+			r.published = a.PublishedAt
+			inserted = append(inserted, r)
+		} else {
+			batch = append(batch, r)
+		}
+	}
+	if len(inserted) > 0 {
+		var err error
+		if dialect == "postgres" {
+			err = writeInserted(ctx, client, inserted, now)
+		} else {
+			err = writeTags(ctx, client, dialect, inserted, now)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if len(batch) == 0 {
+		return nil
 	}
 	if dialect == "postgres" {
 		var err error

@@ -106,6 +106,24 @@ func write(ctx context.Context, client *ent.Client, dialect string, batch []arti
 	if len(batch) == 0 {
 		return nil
 	}
+	if err := writeTags(ctx, client, dialect, batch, now); err != nil {
+		return err
+	}
+	ids := make([]any, len(batch))
+	for i, a := range batch {
+		ids[i] = a.id
+	}
+	for part := range slices.Chunk(ids, chunk) {
+		q, args := entsql.Dialect(dialect).Update("articles").Set("tagged_at", now.UTC()).Where(entsql.In("id", part...)).Query()
+		if _, err := client.ExecContext(ctx, q, args...); err != nil {
+			return fmt.Errorf("tagging: set tagged_at: %w", err)
+		}
+	}
+	return nil
+}
+
+// writeTags is write without setting tagged_at: for articles inserted with it set.
+func writeTags(ctx context.Context, client *ent.Client, dialect string, batch []articleResult, now time.Time) error {
 	now = now.UTC()
 	b := entsql.Dialect(dialect)
 	var replace []any
@@ -170,16 +188,6 @@ func write(ctx context.Context, client *ent.Client, dialect string, batch []arti
 			if _, err := client.ExecContext(ctx, q, args...); err != nil {
 				return fmt.Errorf("tagging: date staff corrections: %w", err)
 			}
-		}
-	}
-	ids := make([]any, len(batch))
-	for i, a := range batch {
-		ids[i] = a.id
-	}
-	for part := range slices.Chunk(ids, chunk) {
-		q, args := b.Update("articles").Set("tagged_at", now).Where(entsql.In("id", part...)).Query()
-		if _, err := client.ExecContext(ctx, q, args...); err != nil {
-			return fmt.Errorf("tagging: set tagged_at: %w", err)
 		}
 	}
 	return nil
