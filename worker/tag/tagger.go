@@ -146,6 +146,7 @@ type Tagger struct {
 	terms     []term
 	countries []countryInfo
 	byISO     map[string]int16
+	isoIndex  [26 * 26]int16 // byISO for "AA".."ZZ", -1 where none
 	// priorEvidence[c] is "source_country:XX", built once rather than per tag.
 	priorEvidence []string
 	nSub          int
@@ -239,6 +240,14 @@ func New(cfg Config) (*Tagger, error) {
 	t.person = wordSet(personWords)
 	t.placeNoun = wordSet(placeNouns)
 	t.nounSkip = wordSet(placeNounSkip)
+	for i := range t.isoIndex {
+		t.isoIndex[i] = -1
+	}
+	for iso, ci := range t.byISO {
+		if len(iso) == 2 && iso[0]-'A' < 26 && iso[1]-'A' < 26 {
+			t.isoIndex[int(iso[0]-'A')*26+int(iso[1]-'A')] = ci
+		}
+	}
 	t.priorEvidence = make([]string, len(t.countries))
 	for i, c := range t.countries {
 		t.priorEvidence[i] = MethodSourceCountry + ":" + c.iso2
@@ -409,14 +418,7 @@ func (t *Tagger) evidence(sc *scratch, in Input) int16 {
 	sc.ms = t.trie.scan(buf, sc.starts, sc.ms[:0])
 	t.shadow(sc)
 
-	prior := int16(-1)
-	if in.Country != "" {
-		if ci, ok := t.byISO[in.Country]; ok {
-			prior = ci
-		} else if ci, ok := t.byISO[strings.ToUpper(strings.TrimSpace(in.Country))]; ok {
-			prior = ci
-		}
-	}
+	prior := t.countryOf(in.Country)
 
 	for k, m := range sc.ms {
 		tm := &t.terms[m.term]
@@ -450,6 +452,24 @@ func (t *Tagger) evidence(sc *scratch, in Input) int16 {
 	t.sumEvidence(sc)
 	t.resolve(sc, prior)
 	return prior
+}
+
+// countryOf is the index of the feed's country, or -1. Codes as feeds carry them (two
+// capitals) are read from a table; the map and the cleaning are for the others.
+func (t *Tagger) countryOf(iso string) int16 {
+	if len(iso) == 2 && iso[0]-'A' < 26 && iso[1]-'A' < 26 {
+		return t.isoIndex[int(iso[0]-'A')*26+int(iso[1]-'A')]
+	}
+	if iso == "" {
+		return -1
+	}
+	if ci, ok := t.byISO[iso]; ok {
+		return ci
+	}
+	if ci, ok := t.byISO[strings.ToUpper(strings.TrimSpace(iso))]; ok {
+		return ci
+	}
+	return -1
 }
 
 // release returns sc to the pool, without the buffers an unusually long article grew:
