@@ -142,8 +142,12 @@ const (
 // Tagger tags articles. It is immutable once built and safe for concurrent use; build a
 // new one when the répertoire or the rules change and swap it in with a Holder.
 type Tagger struct {
-	trie      *trie
-	terms     []term
+	trie  *trie
+	terms []term
+	// surfaceID[term] numbers the distinct evidence strings (term surfaces), which are
+	// surfaces[id]: the result's drafts dedup and store ids rather than strings.
+	surfaceID []int32
+	surfaces  []string
 	countries []countryInfo
 	byISO     map[string]int16
 	isoIndex  [26 * 26]int16 // byISO for "AA".."ZZ", -1 where none
@@ -230,6 +234,17 @@ func New(cfg Config) (*Tagger, error) {
 	}
 	t.trie = lb.finish()
 	t.terms = lb.terms
+	t.surfaceID = make([]int32, len(t.terms))
+	ids := make(map[string]int32, len(t.terms))
+	for i, tm := range t.terms {
+		id, ok := ids[tm.surface]
+		if !ok {
+			id = int32(len(t.surfaces))
+			ids[tm.surface] = id
+			t.surfaces = append(t.surfaces, tm.surface)
+		}
+		t.surfaceID[i] = id
+	}
 	t.patterns = len(lb.keys)
 	for _, c := range t.countries {
 		if int(c.subregion) >= t.nSub {
@@ -333,7 +348,7 @@ type scratch struct {
 	headC []int32
 	headT []int32
 	// Result drafts (see result).
-	ev         []string
+	ev         []int32
 	idx        []int32
 	nextSame   []int32
 	groupOut   []groupDraft
@@ -758,9 +773,11 @@ func nextWord(buf []byte, end int32) []byte {
 
 func confidence(s float32) float64 { return float64(s) / float64(s+threshold) }
 
-// result assembles the output from the evidence. The lists are drafted in sc, then copied
-// out with one allocation of exactly the needed size per list, and one for all their
-// evidence strings, of which each list gets a capped window.
+// result assembles the output from the evidence. The lists are drafted in sc without a
+// string or a pointer (evidence as surface ids, mentions as their senses), then written
+// out with one allocation of exactly the needed size per list and one for all their
+// evidence strings, of which each list gets a capped window. Drafts without pointers cost
+// no write barriers while the collector runs, and the output is written once.
 func (t *Tagger) result(sc *scratch, prior int16) Result {
 	var r Result
 	if len(sc.contribs) == 0 && len(sc.topics) == 0 {
@@ -788,44 +805,75 @@ func (t *Tagger) result(sc *scratch, prior int16) Result {
 		}
 		sc.groupOut = append(sc.groupOut, t.groupTag(sc, gi, bestC, best, prior))
 	}
-	slices.SortStableFunc(sc.groupOut, func(a, b groupDraft) int { return cmp.Compare(b.g.Score, a.g.Score) })
+	slices.SortStableFunc(sc.groupOut, func(a, b groupDraft) int { return cmp.Compare(b.score, a.score) })
 	t.mentions(sc)
 	t.topicTags(sc)
 
 	ev := make([]string, len(sc.ev))
-	copy(ev, sc.ev)
+	for i, v := range sc.ev {
+		if v >= 0 {
+			ev[i] = t.surfaces[v]
+		} else {
+			ev[i] = t.priorEvidence[-v-1]
+		}
+	}
 	if len(sc.groupOut) > 0 {
 		r.Groups = make([]GroupTag, len(sc.groupOut))
 		for i, d := range sc.groupOut {
-			r.Groups[i] = d.g
-			r.Groups[i].Evidence = ev[d.ev0:d.ev1:d.ev1]
+			g := &r.Groups[i]
+			g.Slug = t.groups[d.group].Slug
+			g.Score = d.score
+			g.Method = d.method
+			g.Evidence = ev[d.ev0:d.ev1:d.ev1]
 		}
 	}
 	if len(sc.mentionOut) > 0 {
 		r.Mentions = make([]Mention, len(sc.mentionOut))
 		for i, d := range sc.mentionOut {
-			r.Mentions[i] = d.m
-			r.Mentions[i].Evidence = ev[d.ev0:d.ev1:d.ev1]
+			s := &t.terms[d.term].senses[d.sense]
+			m := &r.Mentions[i]
+			iso := t.countries[d.country].iso2
+			switch s.kind {
+			case senseCountry:
+				m.Kind, m.Code = KindCountry, iso
+			case senseCapital, sensePlace:
+				m.Kind, m.Code = KindPlace, s.code
+			default:
+				m.Kind, m.Code = KindAuthority, s.code
+			}
+			m.Name = s.name
+			m.AuthorityID = s.authority
+			m.Country = iso
+			m.Score = d.score
+			m.Evidence = ev[d.ev0:d.ev1:d.ev1]
 		}
 	}
 	if len(sc.topicOut) > 0 {
 		r.Topics = make([]TopicTag, len(sc.topicOut))
 		for i, d := range sc.topicOut {
-			r.Topics[i] = d.t
-			r.Topics[i].Evidence = ev[d.ev0:d.ev1:d.ev1]
+			tt := &r.Topics[i]
+			tt.Slug = topicSlugs[d.topic]
+			tt.Score = d.score
+			tt.Evidence = ev[d.ev0:d.ev1:d.ev1]
 		}
 	}
 	return r
 }
 
-// Drafts of the result's lists: the evidence of each is sc.ev[ev0:ev1].
+// Drafts of the result's lists: the evidence of each is sc.ev[ev0:ev1], where a value
+// v >= 0 is t.surfaces[v] and v < 0 is t.priorEvidence[-v-1].
 type groupDraft struct {
-	g        GroupTag
+	score    float64
+	method   string // one of the Method constants: no allocation, set once per group
+	group    int
 	ev0, ev1 int32
 }
 
 type mentionDraft struct {
-	m        Mention
+	score    float64
+	term     int32 // the sense of its first contribution
+	sense    int16
+	country  int16
 	id       int32 // sense.mention
 	first    int32 // first contribution naming it; the others follow sc.nextSame
 	last     int32
@@ -833,12 +881,13 @@ type mentionDraft struct {
 }
 
 type topicDraft struct {
-	t        TopicTag
+	score    float64
+	topic    int
 	ev0, ev1 int32
 }
 
 func (t *Tagger) groupTag(sc *scratch, gi int, c int16, score float32, prior int16) groupDraft {
-	g := GroupTag{Slug: t.groups[gi].Slug, Score: confidence(score)}
+	d := groupDraft{group: gi, score: confidence(score)}
 	var strongest float32
 	idx := sc.idx[:0]
 	for i, ct := range sc.contribs {
@@ -860,21 +909,22 @@ func (t *Tagger) groupTag(sc *scratch, gi int, c int16, score float32, prior int
 			method = MethodStaffRule
 		}
 		if ct.weight > strongest || (ct.weight == strongest && method == MethodAuthorityName) {
-			strongest, g.Method = ct.weight, method
+			strongest, d.method = ct.weight, method
 		}
-		if !slices.Contains(sc.ev[start:], tm.surface) {
-			sc.ev = append(sc.ev, tm.surface)
+		if sid := t.surfaceID[ct.term]; !slices.Contains(sc.ev[start:], sid) {
+			sc.ev = append(sc.ev, sid)
 		}
 	}
 	if c == prior {
-		sc.ev = append(sc.ev, t.priorEvidence[c])
+		sc.ev = append(sc.ev, -int32(c)-1)
 		if wPrior >= strongest || score-wPrior < threshold {
 			// The feed's country carried the tag over the threshold: say so, staff weigh
 			// such tags differently.
-			g.Method = MethodSourceCountry
+			d.method = MethodSourceCountry
 		}
 	}
-	return groupDraft{g: g, ev0: int32(start), ev1: int32(len(sc.ev))}
+	d.ev0, d.ev1 = int32(start), int32(len(sc.ev))
+	return d
 }
 
 // mentions lists the countries, places and authorities the article names. Demonyms,
@@ -888,17 +938,8 @@ func (t *Tagger) mentions(sc *scratch) {
 	}
 	sc.nextSame = sc.nextSame[:len(sc.contribs)]
 	for k, ct := range sc.contribs {
-		tm := &t.terms[ct.term]
-		s := &tm.senses[ct.sense]
-		var kind string
-		switch s.kind {
-		case senseCountry:
-			kind = KindCountry
-		case senseCapital, sensePlace:
-			kind = KindPlace
-		case senseAuthority:
-			kind = KindAuthority
-		default:
+		s := &t.terms[ct.term].senses[ct.sense]
+		if !s.kind.placeLike() {
 			continue
 		}
 		sc.nextSame[k] = -1
@@ -906,7 +947,7 @@ func (t *Tagger) mentions(sc *scratch) {
 		for i := range sc.mentionOut {
 			d := &sc.mentionOut[i]
 			if d.id == s.mention {
-				d.m.Score = max(d.m.Score, confidence(ct.weight))
+				d.score = max(d.score, confidence(ct.weight))
 				sc.nextSame[d.last] = int32(k)
 				d.last = int32(k)
 				found = true
@@ -914,14 +955,8 @@ func (t *Tagger) mentions(sc *scratch) {
 			}
 		}
 		if !found {
-			iso := t.countries[ct.country].iso2
-			code := s.code
-			if kind == KindCountry {
-				code = iso
-			}
-			sc.mentionOut = append(sc.mentionOut, mentionDraft{
-				m: Mention{Kind: kind, Name: s.name, Code: code, AuthorityID: s.authority, Country: iso,
-					Score: confidence(ct.weight)},
+			sc.mentionOut = append(sc.mentionOut, mentionDraft{score: confidence(ct.weight),
+				term: ct.term, sense: ct.sense, country: ct.country,
 				id: s.mention, first: int32(k), last: int32(k)})
 		}
 	}
@@ -929,14 +964,13 @@ func (t *Tagger) mentions(sc *scratch) {
 		d := &sc.mentionOut[i]
 		d.ev0 = int32(len(sc.ev))
 		for k := d.first; k >= 0; k = sc.nextSame[k] {
-			surface := t.terms[sc.contribs[k].term].surface
-			if !slices.Contains(sc.ev[d.ev0:], surface) {
-				sc.ev = append(sc.ev, surface)
+			if sid := t.surfaceID[sc.contribs[k].term]; !slices.Contains(sc.ev[d.ev0:], sid) {
+				sc.ev = append(sc.ev, sid)
 			}
 		}
 		d.ev1 = int32(len(sc.ev))
 	}
-	slices.SortStableFunc(sc.mentionOut, func(a, b mentionDraft) int { return cmp.Compare(b.m.Score, a.m.Score) })
+	slices.SortStableFunc(sc.mentionOut, func(a, b mentionDraft) int { return cmp.Compare(b.score, a.score) })
 }
 
 // topicTags reports the topics whose keywords add up to at least 1.
@@ -951,14 +985,14 @@ func (t *Tagger) topicTags(sc *scratch) {
 			continue
 		}
 		// Hits are unique per topic and term already; the evidence needs no dedup.
-		d := topicDraft{t: TopicTag{Slug: topicSlugs[ti], Score: float64(s) / float64(s+1)}, ev0: int32(len(sc.ev))}
+		d := topicDraft{topic: ti, score: float64(s) / float64(s+1), ev0: int32(len(sc.ev))}
 		for _, h := range sc.topics {
 			if int(h.topic) == ti {
-				sc.ev = append(sc.ev, t.terms[h.term].surface)
+				sc.ev = append(sc.ev, t.surfaceID[h.term])
 			}
 		}
 		d.ev1 = int32(len(sc.ev))
 		sc.topicOut = append(sc.topicOut, d)
 	}
-	slices.SortStableFunc(sc.topicOut, func(a, b topicDraft) int { return cmp.Compare(b.t.Score, a.t.Score) })
+	slices.SortStableFunc(sc.topicOut, func(a, b topicDraft) int { return cmp.Compare(b.score, a.score) })
 }
