@@ -223,3 +223,5 @@ func (p *postgresBackend) recency(asOf, col string) string {
 }
 
 func (p *postgresBackend) cheapWindows() bool { return false }
+
+func (p *postgresBackend) matchID() string { return "a.id" }

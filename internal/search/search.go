@@ -137,6 +137,8 @@ type backend interface {
 	// in [since, before) (zero: unbounded), that let the index skip what is outside (FTS5's
 	// rowid), or nothing.
 	dateRange(since, before time.Time, args *argList) []string
+	// matchID is the SQL of the id of a matching article in the FROM item of rank.
+	matchID() string
 	// cheapWindows says whether a window costs what it holds (FTS5 seeks rowid ranges),
 	// so that sparse matches are better found by widening windows than all at once (a
 	// GIN index scan costs the same for any window).
@@ -481,15 +483,17 @@ func groupWalk(f Filter, asOf, since time.Time) bool {
 }
 
 // filterSQL returns the conditions of f on the article "a", published since `since`
-// (zero: any time), in a search made at asOf.
-func filterSQL(f Filter, asOf, since time.Time, args *argList) []string {
+// (zero: any time), in a search made at asOf. id is the SQL of the article's id that the
+// group filter tests (the full-text index's copy of it lets SQLite test the group before
+// it reads the article).
+func filterSQL(f Filter, asOf, since time.Time, id string, args *argList) []string {
 	var where []string
 	if len(f.Groups) > 0 {
 		ids := args.list(anys(f.groupIDs)...)
 		if !groupWalk(f, asOf, since) {
 			// Wide windows: the group's tags are too many to start from; the matches,
 			// found by the full-text index or the date index, are checked one by one.
-			where = append(where, "EXISTS (SELECT 1 FROM article_group_tags gt WHERE gt.article_id = a.id AND NOT gt.removed AND gt.group_id IN ("+ids+"))")
+			where = append(where, "EXISTS (SELECT 1 FROM article_group_tags gt WHERE gt.article_id = "+id+" AND NOT gt.removed AND gt.group_id IN ("+ids+"))")
 		} else {
 			// Tag rows carry a copy of their article's published_at: in a window, the
 			// group's tags are a range of the index (group_id, published_at) WHERE NOT
@@ -498,7 +502,7 @@ func filterSQL(f Filter, asOf, since time.Time, args *argList) []string {
 			// still NULL (written before the copy existed and not backfilled yet) is found
 			// by the same index and judged by its article's date, checked by the caller.
 			// (Group ids are constants here, so that the planner sees the index ranges.)
-			where = append(where, "a.id IN (SELECT gt.article_id FROM article_group_tags gt WHERE NOT gt.removed AND gt.group_id IN ("+ids+
+			where = append(where, id+" IN (SELECT gt.article_id FROM article_group_tags gt WHERE NOT gt.removed AND gt.group_id IN ("+ids+
 				") AND gt.published_at >= "+args.add(since.UTC())+
 				" UNION ALL SELECT gt.article_id FROM article_group_tags gt WHERE NOT gt.removed AND gt.group_id IN ("+ids+") AND gt.published_at IS NULL)")
 		}
@@ -559,7 +563,11 @@ func (e *engine) window(ctx context.Context, prepared string, f Filter, asOf, si
 	if f.To != nil {
 		hi = *f.To
 	}
-	where = append(where, filterSQL(f, asOf, lo, args)...)
+	id := "a.id"
+	if prepared != "" {
+		id = e.backend.matchID()
+	}
+	where = append(where, filterSQL(f, asOf, lo, id, args)...)
 	if !since.IsZero() {
 		where = append(where, "a.published_at >= "+args.add(since.UTC()))
 	}

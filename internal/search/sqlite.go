@@ -198,3 +198,5 @@ func (s *sqliteBackend) recency(asOf, col string) string {
 }
 
 func (s *sqliteBackend) cheapWindows() bool { return true }
+
+func (s *sqliteBackend) matchID() string { return "article_search.article_id" }
