@@ -383,6 +383,9 @@ func (e *engine) ranked(ctx context.Context, prepared string, f Filter, asOf tim
 				break
 			}
 			grow := 8.0
+			if sparse {
+				grow = 32 // fewer, wider windows: each repeats the full-text index scan
+			}
 			if len(rows) > 0 {
 				grow = min(grow, 2*float64(n)/float64(len(rows)))
 			}
