@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -85,6 +86,11 @@ func freshQuery(batch []articleResult, now time.Time, claim bool) (string, []any
 		{"article_mentions", "authority_id", "bigint", "local_authorities", true, mentions},
 		{"article_topics", "topic", "varchar", "", false, topics},
 	} {
+		if !claim {
+			// Rows of new articles meet no stored row; unique in the statement too, they
+			// need no ON CONFLICT (a speculative insertion per row).
+			t.rows = uniqueRows(t.rows)
+		}
 		if len(t.rows) == 0 {
 			continue
 		}
@@ -131,7 +137,10 @@ func freshQuery(batch []articleResult, now time.Time, claim bool) (string, []any
 		if t.parent != "" {
 			b.WriteString(" AND EXISTS (SELECT 1 FROM " + t.parent + " p WHERE p.id = v.target)")
 		}
-		b.WriteString(" ON CONFLICT (article_id, " + t.target + ") DO NOTHING)")
+		if claim {
+			b.WriteString(" ON CONFLICT (article_id, " + t.target + ") DO NOTHING")
+		}
+		b.WriteString(")")
 	}
 	switch {
 	case claim:
@@ -155,4 +164,21 @@ func writeInserted(ctx context.Context, client *ent.Client, batch []articleResul
 		return fmt.Errorf("tagging: write tags: %w", err)
 	}
 	return nil
+}
+
+// uniqueRows keeps the first row of each (article, target).
+func uniqueRows(rows []tagRow) []tagRow {
+	type key struct {
+		article int
+		target  any
+	}
+	seen := make(map[key]bool, len(rows))
+	return slices.DeleteFunc(rows, func(r tagRow) bool {
+		k := key{r.article, r.target}
+		if seen[k] {
+			return true
+		}
+		seen[k] = true
+		return false
+	})
 }
