@@ -1,5 +1,7 @@
 // Package store writes what the veille worker fetched: articles, their sources, their
-// stories, and the feed's fetch status, in one transaction per feed batch.
+// stories, their tags (the tagging stage's), and the feed's fetch status. A feed batch is
+// written in one transaction, which it shares with the other feeds' batches ready at the
+// same moment (group commit, see group.go): each batch commits whole or not at all.
 //
 // Writes are idempotent and rest on unique keys, so a crash at any point loses nothing the
 // next fetch cannot recover and never creates a duplicate:
@@ -8,7 +10,12 @@
 //   - one item of one feed is one source (article_sources (feed_id, guid) is unique), the
 //     guid column holding normalize.Article.Key;
 //   - the feed's validators (ETag, Last-Modified) commit in the same transaction as its
-//     items: a 304 can never hide items that were not stored.
+//     items: a 304 can never hide items that were not stored;
+//   - an article inserted with its tags gets tagged_at in the same INSERT, one that is not
+//     (the tagging stage failed) keeps it NULL for a later catch-up.
+//
+// The store never changes a stored article's published_at (a changed item rewrites the
+// text only): the copies of it on tag rows (worker/tagging) stay right.
 //
 // Items whose content hash equals the stored one are not written at all. Near-duplicates
 // (one dispatch reprinted by several outlets) join the story of the first article whose
@@ -45,6 +52,10 @@ const DefaultStoryWindow = 3 * 24 * time.Hour
 
 // rowsPerStatement bounds multi-row statements well below both engines' parameter limits.
 const rowsPerStatement = 400
+
+// rowsPerArray bounds the rows of an unnest statement (PostgreSQL): a group's rows go in one,
+// while a feed of 10,000 items does not encode all its texts into one message at once.
+const rowsPerArray = 1000
 
 // Column limits of the schema (PostgreSQL enforces varchar lengths in characters).
 const (
@@ -616,15 +627,19 @@ func (s *Store) createStories(ctx context.Context, tx *sql.Tx, create []*newArti
 		return nil, nil
 	}
 	if s.dialect == dialect.Postgres {
-		sigs, seen := make([]int64, len(create)), make([]string, len(create))
-		for i, na := range create {
-			sigs[i], seen[i] = int64(na.item.Signature), pgTime(na.plan.FetchedAt)
-		}
-		ids, err := queryInts(ctx, tx, `INSERT INTO stories (signature, first_seen_at, size)
-			SELECT v.signature, v.first_seen_at, 1 FROM unnest($1::bigint[], $2::timestamptz[]) AS v(signature, first_seen_at)
-			RETURNING id`, pq.Array(sigs), pq.Array(seen))
-		if err != nil {
-			return nil, fmt.Errorf("store: create stories: %w", err)
+		ids := make([]int, 0, len(create))
+		for chunk := range slices.Chunk(create, rowsPerArray) {
+			sigs, seen := make([]int64, len(chunk)), make([]string, len(chunk))
+			for i, na := range chunk {
+				sigs[i], seen[i] = int64(na.item.Signature), pgTime(na.plan.FetchedAt)
+			}
+			part, err := queryInts(ctx, tx, `INSERT INTO stories (signature, first_seen_at, size)
+				SELECT v.signature, v.first_seen_at, 1 FROM unnest($1::bigint[], $2::timestamptz[]) AS v(signature, first_seen_at)
+				RETURNING id`, pq.Array(sigs), pq.Array(seen))
+			if err != nil {
+				return nil, fmt.Errorf("store: create stories: %w", err)
+			}
+			ids = append(ids, part...)
 		}
 		return ids, nil
 	}
@@ -655,37 +670,12 @@ func (s *Store) insertArticles(ctx context.Context, tx *sql.Tx, urls []string, b
 		return nil
 	}
 	if s.dialect == dialect.Postgres {
-		n := len(urls)
-		tagged := make([]sql.NullString, n)
-		var (
-			guids, titles, htmls, texts = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-			authors, langs, hashes      = make([]string, n), make([]string, n), make([]string, n)
-			published, fetched          = make([]string, n), make([]string, n)
-			simhashes, feeds, stories   = make([]int64, n), make([]int64, n), make([]int64, n)
-		)
-		for i, u := range urls {
-			na := byURL[u]
-			a, p := &na.item.Article, na.plan
-			guids[i], titles[i], htmls[i], texts[i] = truncate(a.Key, maxGUID), truncate(a.Title, maxTitle), a.ContentHTML, a.Text
-			authors[i], langs[i], hashes[i] = truncate(a.Author, maxAuthor), truncate(p.Language, maxLanguage), a.ContentHash
-			published[i], fetched[i] = pgTime(a.PublishedAt), pgTime(p.FetchedAt)
-			simhashes[i], feeds[i], stories[i] = int64(groupable(*a)), int64(p.FeedID), int64(na.story)
-			if na.tagged {
-				tagged[i] = sql.NullString{String: pgTime(now), Valid: true}
+		for chunk := range slices.Chunk(urls, rowsPerArray) {
+			if err := s.insertArticlesPostgres(ctx, tx, chunk, byURL, now); err != nil {
+				return err
 			}
 		}
-		rows, err := tx.QueryContext(ctx, `INSERT INTO articles (url, guid, title, summary_html, summary_text, author, language,
-				published_at, fetched_at, content_hash, simhash, feed_id, story_id, tagged_at)
-			SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-				$8::timestamptz[], $9::timestamptz[], $10::text[], $11::bigint[], $12::bigint[], $13::bigint[], $14::timestamptz[])
-			ON CONFLICT (url) DO NOTHING RETURNING id, url`,
-			pq.Array(urls), pq.Array(guids), pq.Array(titles), pq.Array(htmls), pq.Array(texts), pq.Array(authors),
-			pq.Array(langs), pq.Array(published), pq.Array(fetched), pq.Array(hashes), pq.Array(simhashes),
-			pq.Array(feeds), pq.Array(stories), pq.Array(tagged))
-		if err != nil {
-			return fmt.Errorf("store: insert articles: %w", err)
-		}
-		return scanInserted(rows, byURL)
+		return nil
 	}
 	for chunk := range slices.Chunk(urls, rowsPerStatement) {
 		ins := s.builder().Insert("articles").Columns("url", "guid", "title", "summary_html", "summary_text",
@@ -708,6 +698,41 @@ func (s *Store) insertArticles(ctx context.Context, tx *sql.Tx, urls []string, b
 		}
 	}
 	return nil
+}
+
+// insertArticlesPostgres is insertArticles for one unnest statement.
+func (s *Store) insertArticlesPostgres(ctx context.Context, tx *sql.Tx, urls []string, byURL map[string]*newArticle, now time.Time) error {
+	n := len(urls)
+	tagged := make([]sql.NullString, n)
+	var (
+		guids, titles, htmls, texts = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		authors, langs, hashes      = make([]string, n), make([]string, n), make([]string, n)
+		published, fetched          = make([]string, n), make([]string, n)
+		simhashes, feeds, stories   = make([]int64, n), make([]int64, n), make([]int64, n)
+	)
+	for i, u := range urls {
+		na := byURL[u]
+		a, p := &na.item.Article, na.plan
+		guids[i], titles[i], htmls[i], texts[i] = truncate(a.Key, maxGUID), truncate(a.Title, maxTitle), a.ContentHTML, a.Text
+		authors[i], langs[i], hashes[i] = truncate(a.Author, maxAuthor), truncate(p.Language, maxLanguage), a.ContentHash
+		published[i], fetched[i] = pgTime(a.PublishedAt), pgTime(p.FetchedAt)
+		simhashes[i], feeds[i], stories[i] = int64(groupable(*a)), int64(p.FeedID), int64(na.story)
+		if na.tagged {
+			tagged[i] = sql.NullString{String: pgTime(now), Valid: true}
+		}
+	}
+	rows, err := tx.QueryContext(ctx, `INSERT INTO articles (url, guid, title, summary_html, summary_text, author, language,
+			published_at, fetched_at, content_hash, simhash, feed_id, story_id, tagged_at)
+		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+			$8::timestamptz[], $9::timestamptz[], $10::text[], $11::bigint[], $12::bigint[], $13::bigint[], $14::timestamptz[])
+		ON CONFLICT (url) DO NOTHING RETURNING id, url`,
+		pq.Array(urls), pq.Array(guids), pq.Array(titles), pq.Array(htmls), pq.Array(texts), pq.Array(authors),
+		pq.Array(langs), pq.Array(published), pq.Array(fetched), pq.Array(hashes), pq.Array(simhashes),
+		pq.Array(feeds), pq.Array(stories), pq.Array(tagged))
+	if err != nil {
+		return fmt.Errorf("store: insert articles: %w", err)
+	}
+	return scanInserted(rows, byURL)
 }
 
 // scanInserted reads the (id, url) rows of inserted articles and closes rows.
@@ -734,22 +759,10 @@ func scanInserted(rows *sql.Rows, byURL map[string]*newArticle) error {
 // insertSources writes one source per item (nothing for an item of a feed already stored).
 func (s *Store) insertSources(ctx context.Context, tx *sql.Tx, sources []source, byURL map[string]*newArticle) error {
 	if s.dialect == dialect.Postgres {
-		n := len(sources)
-		var (
-			guids, links, seen, hashes = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-			feeds, articles            = make([]int64, n), make([]int64, n)
-		)
-		for i, src := range sources {
-			it, p := src.item, src.plan
-			guids[i], links[i], seen[i], hashes[i] = truncate(it.Key, maxGUID), truncate(it.Link, maxURL), pgTime(p.FetchedAt), it.ContentHash
-			feeds[i], articles[i] = int64(p.FeedID), int64(byURL[articleURL(p.FeedID, *it)].articleID)
-		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO article_sources (guid, link, seen_at, content_hash, feed_id, article_id)
-			SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::bigint[], $6::bigint[])
-			ON CONFLICT (feed_id, guid) DO NOTHING`,
-			pq.Array(guids), pq.Array(links), pq.Array(seen), pq.Array(hashes), pq.Array(feeds), pq.Array(articles))
-		if err != nil {
-			return fmt.Errorf("store: insert sources: %w", err)
+		for chunk := range slices.Chunk(sources, rowsPerArray) {
+			if err := insertSourcesPostgres(ctx, tx, chunk, byURL); err != nil {
+				return err
+			}
 		}
 		return nil
 	}
@@ -764,6 +777,28 @@ func (s *Store) insertSources(ctx context.Context, tx *sql.Tx, sources []source,
 		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 			return fmt.Errorf("store: insert sources: %w", err)
 		}
+	}
+	return nil
+}
+
+// insertSourcesPostgres is insertSources for one unnest statement.
+func insertSourcesPostgres(ctx context.Context, tx *sql.Tx, sources []source, byURL map[string]*newArticle) error {
+	n := len(sources)
+	var (
+		guids, links, seen, hashes = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		feeds, articles            = make([]int64, n), make([]int64, n)
+	)
+	for i, src := range sources {
+		it, p := src.item, src.plan
+		guids[i], links[i], seen[i], hashes[i] = truncate(it.Key, maxGUID), truncate(it.Link, maxURL), pgTime(p.FetchedAt), it.ContentHash
+		feeds[i], articles[i] = int64(p.FeedID), int64(byURL[articleURL(p.FeedID, *it)].articleID)
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO article_sources (guid, link, seen_at, content_hash, feed_id, article_id)
+		SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::bigint[], $6::bigint[])
+		ON CONFLICT (feed_id, guid) DO NOTHING`,
+		pq.Array(guids), pq.Array(links), pq.Array(seen), pq.Array(hashes), pq.Array(feeds), pq.Array(articles))
+	if err != nil {
+		return fmt.Errorf("store: insert sources: %w", err)
 	}
 	return nil
 }
