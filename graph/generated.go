@@ -180,6 +180,7 @@ type ComplexityRoot struct {
 	}
 
 	ArticleSearchConnection struct {
+		Capped   func(childComplexity int) int
 		Edges    func(childComplexity int) int
 		PageInfo func(childComplexity int) int
 	}
@@ -1590,6 +1591,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ArticleMentionEdge.Node(childComplexity), true
 
+	case "ArticleSearchConnection.capped":
+		if e.ComplexityRoot.ArticleSearchConnection.Capped == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ArticleSearchConnection.Capped(childComplexity), true
 	case "ArticleSearchConnection.edges":
 		if e.ComplexityRoot.ArticleSearchConnection.Edges == nil {
 			break
@@ -5904,6 +5911,8 @@ func (ec *executionContext) childFields_ArticleSearchConnection(ctx context.Cont
 		return ec.fieldContext_ArticleSearchConnection_edges(ctx, field)
 	case "pageInfo":
 		return ec.fieldContext_ArticleSearchConnection_pageInfo(ctx, field)
+	case "capped":
+		return ec.fieldContext_ArticleSearchConnection_capped(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ArticleSearchConnection", field.Name)
 }
@@ -13522,6 +13531,29 @@ func (ec *executionContext) fieldContext_ArticleSearchConnection_pageInfo(_ cont
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _ArticleSearchConnection_capped(ctx context.Context, field graphql.CollectedField, obj *model.ArticleSearchConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ArticleSearchConnection_capped(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Capped, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ArticleSearchConnection_capped(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ArticleSearchConnection", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _ArticleSearchEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.ArticleSearchEdge) (ret graphql.Marshaler) {
@@ -54808,6 +54840,11 @@ func (ec *executionContext) _ArticleSearchConnection(ctx context.Context, sel as
 			}
 		case "pageInfo":
 			out.Values[i] = ec._ArticleSearchConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "capped":
+			out.Values[i] = ec._ArticleSearchConnection_capped(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}

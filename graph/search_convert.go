@@ -69,7 +69,7 @@ func (r *Resolver) searchConnection(ctx context.Context, page search.Page) (*mod
 	for _, a := range arts {
 		byID[a.ID] = a
 	}
-	conn := &model.ArticleSearchConnection{Edges: []*model.ArticleSearchEdge{}, PageInfo: &entgql.PageInfo[int]{HasNextPage: page.HasNextPage}}
+	conn := &model.ArticleSearchConnection{Edges: []*model.ArticleSearchEdge{}, PageInfo: &entgql.PageInfo[int]{HasNextPage: page.HasNextPage}, Capped: page.Capped}
 	for _, h := range page.Hits {
 		a := byID[h.ArticleID]
 		if a == nil {

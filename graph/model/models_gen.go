@@ -28,6 +28,10 @@ type AddFeedInput struct {
 type ArticleSearchConnection struct {
 	Edges    []*ArticleSearchEdge  `json:"edges"`
 	PageInfo *entgql.PageInfo[int] `json:"pageInfo"`
+	// True when the query matched more than 1,000 articles: only the 1,000 most recent matches
+	// were ranked, so older ones are not listed. Narrow the query or set filter.from/to to reach
+	// them.
+	Capped bool `json:"capped"`
 }
 
 type ArticleSearchEdge struct {

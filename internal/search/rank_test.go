@@ -54,9 +54,11 @@ func TestRankCap(t *testing.T) {
 			SetTitle("Commune : la commune modèle").SetSummaryText("La commune.").SetLanguage("fr").
 			SetPublishedAt(daysAgo(40)).SetFetchedAt(daysAgo(40)).SetContentHash("old").SetFeedID(v.feeds["TN"]).SaveX(ctx).ID
 
+		capped := false // whether a page of the last all() said it was capped
 		all := func(q string, f search.Filter, first int) []int {
 			t.Helper()
 			var out []int
+			capped = false
 			after := ""
 			for range 100 {
 				page, err := v.engine.Search(ctx, search.Request{Query: q, Filter: f, First: first, After: after, Now: now})
@@ -65,6 +67,11 @@ func TestRankCap(t *testing.T) {
 				}
 				for _, h := range page.Hits {
 					out = append(out, h.ArticleID)
+				}
+				if after == "" {
+					capped = page.Capped
+				} else if page.Capped != capped {
+					t.Fatalf("%q: page capped %v, the first %v", q, page.Capped, capped)
 				}
 				if !page.HasNextPage {
 					return out
@@ -79,12 +86,18 @@ func TestRankCap(t *testing.T) {
 		if len(exact) != 32 || !slices.Contains(exact, old) {
 			t.Fatalf("uncapped: %d hits, want 32 with the old article: %v", len(exact), exact)
 		}
+		if capped {
+			t.Error("uncapped search says it is capped")
+		}
 
 		search.SetRankCap(t, 10)
 		for _, first := range []int{100, 3} {
 			got := all("commune", search.Filter{}, first)
 			if len(got) != 10 || slices.Contains(got, old) {
 				t.Fatalf("capped, first %d: %v, want the 10 most recent matches", first, got)
+			}
+			if !capped {
+				t.Errorf("capped, first %d: the page does not say so", first)
 			}
 			want := slices.Sorted(slices.Values(ids[:10]))
 			if g := slices.Sorted(slices.Values(got)); !slices.Equal(g, want) {
@@ -106,9 +119,15 @@ func TestRankCap(t *testing.T) {
 		if got := all("commune", search.Filter{From: &from, To: &to}, 10); !slices.Equal(got, []int{old}) {
 			t.Errorf("dated: %v, want the old article", got)
 		}
+		if capped {
+			t.Error("dated search says it is capped")
+		}
 		// Fewer matches than the cap: all of them.
 		if got := all("municipalité", search.Filter{}, 100); len(got) != 4 {
 			t.Errorf("rare word under the cap: %d hits, want 4", len(got))
+		}
+		if capped {
+			t.Error("rare word under the cap: says it is capped")
 		}
 		// With a group filter, the cap counts the group's matches.
 		if got := all("commune", search.Filter{Groups: []string{"maghreb"}}, 4); len(got) != 10 || !slices.Contains(got, ids[0]) {

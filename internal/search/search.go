@@ -96,6 +96,9 @@ type Page struct {
 	Hits        []Hit
 	HasNextPage bool
 	EndCursor   string // "" when Hits is empty
+	// Capped: the query matched more than RankCap articles and only the RankCap most
+	// recent were ranked (see RankCap); narrowing the query or the dates reaches older ones.
+	Capped bool
 }
 
 // Engine searches the veille's articles.
@@ -292,16 +295,17 @@ func (e *engine) Search(ctx context.Context, req Request) (Page, error) {
 	var (
 		rows     []scored
 		prepared string
+		capped   bool
 	)
 	if expr.Empty() {
 		rows, _, err = e.window(ctx, "", f, asOf, time.Time{}, after, n, false)
 	} else if prepared, err = e.backend.prepare(ctx, expr); err == nil && prepared != "" {
-		rows, err = e.ranked(ctx, prepared, f, asOf, after, n)
+		rows, capped, err = e.ranked(ctx, prepared, f, asOf, after, n)
 	}
 	if err != nil {
 		return Page{}, err
 	}
-	page := Page{HasNextPage: len(rows) > first}
+	page := Page{HasNextPage: len(rows) > first, Capped: capped}
 	if page.HasNextPage {
 		rows = rows[:first]
 	}
@@ -343,7 +347,7 @@ var RankCap = 1000
 // n-th best of the window outscores every article older than the window, or until a
 // window holds RankCap matches (the ranking is then that of the RankCap most recent
 // matches, the same set whichever window reached it, so that pages stay consistent).
-func (e *engine) ranked(ctx context.Context, prepared string, f Filter, asOf time.Time, after *cursor, n int) ([]scored, error) {
+func (e *engine) ranked(ctx context.Context, prepared string, f Filter, asOf time.Time, after *cursor, n int) (rows []scored, capped bool, err error) {
 	dense := true // the first window is short: read it by date whatever the query
 	tryWindow := func(age time.Duration) (rows []scored, capped, final bool, err error) {
 		since := asOf.Add(-age)
@@ -359,13 +363,13 @@ func (e *engine) ranked(ctx context.Context, prepared string, f Filter, asOf tim
 	for range maxWindows + 1 {
 		rows, capped, final, err := tryWindow(w)
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		if final {
 			break
 		}
 		if capped {
-			return rows, nil
+			return rows, true, nil
 		}
 		if len(rows) < n {
 			// Too few matches this recent. Widen to where n matches are expected (twice
@@ -393,7 +397,7 @@ func (e *engine) ranked(ctx context.Context, prepared string, f Filter, asOf tim
 			continue
 		}
 		if rows[n-1].score >= recencyFactor(w) {
-			return rows, nil
+			return rows, false, nil
 		}
 		// The n-th score s found so far only grows with the window, and nothing older than
 		// RecencyHalfLife·(1/s − 1) can reach s: rank exactly that window.
@@ -403,8 +407,8 @@ func (e *engine) ranked(ctx context.Context, prepared string, f Filter, asOf tim
 		}
 		w = time.Duration(needDays*24*float64(time.Hour)) + time.Second
 	}
-	rows, _, err := e.window(ctx, prepared, f, asOf, time.Time{}, after, n, false)
-	return rows, err
+	rows, candidates, err := e.window(ctx, prepared, f, asOf, time.Time{}, after, n, false)
+	return rows, candidates >= RankCap, err
 }
 
 // A window is read by date, testing every article, when the window before it held at

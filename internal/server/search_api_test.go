@@ -36,11 +36,14 @@ func TestSearchAndDashboardAPI(t *testing.T) {
 			}
 		}
 		q := `query($q: String!, $f: ArticleSearchFilter, $first: Int, $after: Cursor) { searchArticles(query: $q, filter: $f, first: $first, after: $after) {
-			edges { score snippet cursor node { title feed { title } } } pageInfo { hasNextPage endCursor } } }`
+			edges { score snippet cursor node { title feed { title } } } pageInfo { hasNextPage endCursor } capped } }`
 		r := a.ok(a.viewer, q, map[string]any{"q": "municipalité"})
 		edges := get(r, "searchArticles", "edges").([]any)
 		if len(edges) != 2 || !strings.Contains(str(edges[0], "snippet"), "<mark>") {
 			t.Fatalf("search municipalité (stemmed): %v", r)
+		}
+		if get(r, "searchArticles", "capped") != false {
+			t.Fatalf("two matches, yet capped: %v", r)
 		}
 		r = a.ok(a.viewer, q, map[string]any{"q": "conseil OR football", "f": map[string]any{"groups": []string{"tunisie"}}})
 		if l := get(r, "searchArticles", "edges").([]any); len(l) != 1 || str(l[0], "node", "title") != arts[0].title {
