@@ -171,7 +171,7 @@ func serveIndex(w http.ResponseWriter, r *http.Request) {
 	st := load()
 	var nonceBytes [16]byte
 	_, _ = rand.Read(nonceBytes[:]) // crypto/rand.Read never fails
-	nonce := base64.StdEncoding.EncodeToString(nonceBytes[:])
+	nonce := base64.RawURLEncoding.EncodeToString(nonceBytes[:]) // no character that HTML escapes
 	data := make(map[string]string, len(st.urls)+1)
 	maps.Copy(data, st.urls)
 	data["nonce"] = nonce
