@@ -171,7 +171,8 @@ func serveIndex(w http.ResponseWriter, r *http.Request) {
 	st := load()
 	var nonceBytes [16]byte
 	_, _ = rand.Read(nonceBytes[:]) // crypto/rand.Read never fails
-	nonce := base64.RawURLEncoding.EncodeToString(nonceBytes[:]) // no character that HTML escapes
+	// URL-safe base64: no character that the page's HTML escaping would change.
+	nonce := base64.RawURLEncoding.EncodeToString(nonceBytes[:])
 	data := make(map[string]string, len(st.urls)+1)
 	maps.Copy(data, st.urls)
 	data["nonce"] = nonce
