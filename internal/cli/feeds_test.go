@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"database/sql"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -72,12 +73,36 @@ func TestFeedsCommands(t *testing.T) {
 		t.Errorf("fetch of an unknown feed: %v", err)
 	}
 	e, out, errb = env()
-	if err := fetchCmd(ctx, e, []string{"--all"}); err != nil {
+	if err := fetchCmd(ctx, e, []string{"--all", "--no-tag"}); err != nil {
 		t.Fatal(err, errb)
 	}
 	// The seeded catalogue and example.org are not served here: they end with an error status.
 	if !strings.Contains(out.String(), "ok 1") || !strings.Contains(out.String(), "1 new") {
 		t.Errorf("fetch --all: %q", out)
+	}
+	// --no-tag stored the article untagged; `tag --retag --untagged` tags it.
+	untagged := func() int {
+		t.Helper()
+		db, err := sql.Open("sqlite", filepath.Join(dir, "c.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		var n int
+		if err := db.QueryRow(`SELECT count(*) FROM articles WHERE tagged_at IS NULL`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := untagged(); n != 1 {
+		t.Errorf("after fetch --no-tag: %d untagged articles, want 1", n)
+	}
+	e, _, errb = env()
+	if err := tagCmd(ctx, e, []string{"--retag", "--untagged"}); err != nil {
+		t.Fatal(err, errb)
+	}
+	if n := untagged(); n != 0 {
+		t.Errorf("after tag --retag --untagged: %d untagged articles, want 0", n)
 	}
 	e, out, _ = env()
 	if err := fetchCmd(ctx, e, []string{"--all"}); err != nil || !strings.Contains(out.String(), "not_modified 1") {

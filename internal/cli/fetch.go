@@ -13,13 +13,14 @@ import (
 )
 
 func init() {
-	register("fetch", "fetch the due feeds once, then exit: fetch [--all] [--feed ID]", fetchCmd)
+	register("fetch", "fetch the due feeds once, then exit: fetch [--all] [--feed ID] [--no-tag]", fetchCmd)
 }
 
 func fetchCmd(ctx context.Context, env Env, args []string) error {
-	fs := newFlags(env, "fetch", "[--all] [--feed ID[,ID…]]")
+	fs := newFlags(env, "fetch", "[--all] [--feed ID[,ID…]] [--no-tag]")
 	all := fs.Bool("all", false, "fetch every enabled feed, due or not (requests stay conditional)")
 	feedList := fs.String("feed", "", "fetch only these feeds (comma-separated ids), due or not")
+	noTag := fs.Bool("no-tag", false, "store the new articles untagged (e.g. a first import of many feeds); `coopdesk tag --retag --untagged` tags them later")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -49,7 +50,7 @@ func fetchCmd(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	limitWorkerMemory(env)
-	w, err := newWorker(cfg, db, nil)
+	w, err := newWorker(cfg, db, nil, !*noTag)
 	if err != nil {
 		return err
 	}

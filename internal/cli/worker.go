@@ -14,6 +14,7 @@ import (
 	"coopdesk/internal/database"
 	"coopdesk/worker"
 	"coopdesk/worker/fetch"
+	"coopdesk/worker/pipeline"
 	"coopdesk/worker/tagging"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -45,7 +46,7 @@ func workerCmd(ctx context.Context, env Env, args []string) error {
 	limitWorkerMemory(env)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	w, err := newWorker(cfg, db, reg)
+	w, err := newWorker(cfg, db, reg, true)
 	if err != nil {
 		return err
 	}
@@ -94,10 +95,15 @@ func limitWorkerMemory(env Env) {
 
 // newWorker builds the veille worker from the configuration; reg receives its metrics.
 // Its tagging stage loads the répertoire on the first feed it tags and rebuilds its
-// tagger when the répertoire changes (checked once a minute), without stopping.
-func newWorker(cfg *config.Config, db *database.DB, reg prometheus.Registerer) (*worker.Worker, error) {
+// tagger when the répertoire changes (checked once a minute), without stopping. Without
+// tag (`fetch --no-tag`) articles are stored untagged, for `tag --retag --untagged`.
+func newWorker(cfg *config.Config, db *database.DB, reg prometheus.Registerer, tag bool) (*worker.Worker, error) {
+	var tagger pipeline.Tagger
+	if tag {
+		tagger = tagging.NewStage(db, tagging.Options{Logger: slog.Default()})
+	}
 	return worker.New(db, worker.Config{
-		Tagger:      tagging.NewStage(db, tagging.Options{Logger: slog.Default()}),
+		Tagger:      tagger,
 		Schedule:    cfg.WorkerSchedule,
 		Location:    cfg.TZ,
 		Concurrency: cfg.WorkerConcurrency,
