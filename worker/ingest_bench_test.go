@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -121,9 +122,14 @@ func BenchmarkIngest(b *testing.B) {
 		cpu, backendCPU time.Duration
 		out             string
 	}
+	profiles := os.Getenv("BENCH_PROFILE_DIR") // a CPU profile of each fetch run there, when set
+	runs := 0
 	fetchAll := func(env []string, db *sql.DB, args ...string) run {
 		cmd := exec.Command(bin, append([]string{"fetch", "--all"}, args...)...)
 		cmd.Env = env
+		if runs++; profiles != "" {
+			cmd.Env = append(slices.Clone(env), fmt.Sprintf("COOPDESK_CPUPROFILE=%s/fetch%d.pprof", profiles, runs))
+		}
 		var out bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &out
 		start := time.Now()

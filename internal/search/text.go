@@ -51,6 +51,16 @@ func arabicTranslateArgs() (from, to string) {
 	return f.String(), t.String()
 }
 
+// arabicRange is a regular expression bracket matching any character of from: the range
+// from its smallest to its largest.
+func arabicRange(from string) string {
+	lo, hi := utf8.MaxRune, rune(0)
+	for _, r := range from {
+		lo, hi = min(lo, r), max(hi, r)
+	}
+	return "[" + string(lo) + "-" + string(hi) + "]"
+}
+
 // ligatures that canonical decomposition leaves whole.
 var ligatures = map[rune]string{'œ': "oe", 'Œ': "oe", 'æ': "ae", 'Æ': "ae", 'ß': "ss", 'ø': "o", 'Ø': "o", 'ł': "l", 'Ł': "l", 'đ': "d", 'Đ': "d"}
 
