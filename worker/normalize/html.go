@@ -3,8 +3,10 @@ package normalize
 import (
 	"regexp"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/microcosm-cc/bluemonday"
 	"golang.org/x/net/html"
@@ -63,10 +65,19 @@ func resolveLinks(s, base string) string {
 			b.Write(raw)
 			continue
 		}
-		tok := z.Token()
-		if tok.DataAtom != atom.A {
+		// Only links are rewritten. The name is checked before building
+		// the token, which copies every attribute of every tag.
+		name, moreAttr := z.TagName()
+		if atom.Lookup(name) != atom.A {
 			b.Write(raw)
 			continue
+		}
+		// The rest of what z.Token() does for a start tag.
+		tok := html.Token{Type: html.StartTagToken, DataAtom: atom.A, Data: atom.A.String()}
+		for moreAttr {
+			var key, val []byte
+			key, val, moreAttr = z.TagAttr()
+			tok.Attr = append(tok.Attr, html.Attribute{Key: atom.String(key), Val: string(val)})
 		}
 		for i, a := range tok.Attr {
 			if a.Key == "href" {
@@ -109,17 +120,24 @@ func PlainText(s string) string {
 	if !strings.ContainsAny(s, "<&") {
 		return collapse(s)
 	}
-	var b strings.Builder
-	b.Grow(len(s))
+	// The text before collapsing is scratch: it is gathered in a pooled
+	// buffer rather than a fresh one per call.
+	bp := textBuffers.Get().(*[]byte)
+	defer putTextBuffer(bp)
+	b := (*bp)[:0]
 	z := html.NewTokenizer(strings.NewReader(s))
 	skip := 0
 	for {
 		switch z.Next() {
 		case html.ErrorToken:
-			return collapse(b.String())
+			*bp = b
+			// The string view of b is safe: collapse never returns its
+			// argument or a part of it, so nothing refers to b once the
+			// buffer goes back to the pool.
+			return collapse(unsafe.String(unsafe.SliceData(b), len(b)))
 		case html.TextToken:
 			if skip == 0 {
-				b.Write(z.Text())
+				b = append(b, z.Text()...)
 			}
 		case html.StartTagToken, html.SelfClosingTagToken:
 			name, _ := z.TagName()
@@ -127,7 +145,7 @@ func PlainText(s string) string {
 			if skipContent[a] {
 				skip++
 			} else if blockElements[a] {
-				b.WriteByte('\n')
+				b = append(b, '\n')
 			}
 			// Inline tags add nothing, as in a browser: "1<sup>er</sup>" is "1er".
 		case html.EndTagToken:
@@ -136,15 +154,28 @@ func PlainText(s string) string {
 			if skipContent[a] && skip > 0 {
 				skip--
 			} else if blockElements[a] {
-				b.WriteByte('\n')
+				b = append(b, '\n')
 			}
 		}
 	}
 }
 
+// textBuffers holds scratch buffers for PlainText and contentHash.
+var textBuffers = sync.Pool{New: func() any { return new([]byte) }}
+
+// maxPooledText bounds the buffers kept in textBuffers, so that one huge
+// page does not pin its buffer for good.
+const maxPooledText = 64 << 10
+
+func putTextBuffer(bp *[]byte) {
+	if cap(*bp) <= maxPooledText {
+		textBuffers.Put(bp)
+	}
+}
+
 // collapse decodes leftover double-escaped entities and normalises spaces:
 // spaces and tabs collapse to one space, line breaks to one newline, control
-// characters go.
+// characters go. The result is always a new string (PlainText relies on it).
 func collapse(s string) string {
 	if strings.IndexByte(s, '&') >= 0 && doubleEscaped.MatchString(s) {
 		s = doubleEscaped.ReplaceAllStringFunc(s, html.UnescapeString)
@@ -152,25 +183,43 @@ func collapse(s string) string {
 	var b strings.Builder
 	b.Grow(len(s))
 	pendingSpace, pendingLine := false, false
-	for _, r := range s {
+	// separate writes the space or line break pending before a character.
+	separate := func() {
+		if b.Len() > 0 {
+			if pendingLine {
+				b.WriteByte('\n')
+			} else if pendingSpace {
+				b.WriteByte(' ')
+			}
+		}
+		pendingSpace, pendingLine = false, false
+	}
+	for i := 0; i < len(s); {
+		// Printable ASCII, most of the text, is copied a run at a time
+		// rather than rune by rune.
+		j := i
+		for j < len(s) && ' ' < s[j] && s[j] < 0x7f {
+			j++
+		}
+		if j > i {
+			separate()
+			b.WriteString(s[i:j])
+			i = j
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
 		switch {
 		case r == '\n' || r == '\r' || r == '\u2028' || r == '\u2029':
 			pendingLine = true
 		case unicode.IsSpace(r) || r == '\u200b' || r == '\ufeff':
 			pendingSpace = true
 		case unicode.IsControl(r) || r == utf8.RuneError:
-			continue
+			// dropped
 		default:
-			if b.Len() > 0 {
-				if pendingLine {
-					b.WriteByte('\n')
-				} else if pendingSpace {
-					b.WriteByte(' ')
-				}
-			}
-			pendingSpace, pendingLine = false, false
-			b.WriteRune(r)
+			separate()
+			b.WriteString(s[i : i+size]) // r is valid here: its bytes are its encoding
 		}
+		i += size
 	}
 	return b.String()
 }

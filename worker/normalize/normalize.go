@@ -119,7 +119,7 @@ func Normalize(feedSiteURL string, it parse.Item, fetchedAt time.Time) (Article,
 	}
 
 	a.ContentHash = contentHash(a.Title, a.Text)
-	a.Signature, a.Shingles = Signature(a.Title + "\n" + a.Text)
+	a.Signature, a.Shingles = titleTextSignature(a.Title, a.Text) // = Signature(a.Title + "\n" + a.Text)
 	a.Key, a.KeySource = itemKey(it, a)
 	return a, nil
 }
@@ -181,12 +181,26 @@ func DedupItems(items []parse.Item) []parse.Item {
 }
 
 func contentHash(title, text string) string {
-	return sha256Hex(norm.NFC.String(title) + "\n" + norm.NFC.String(text))
+	// The SHA-256 of NFC(title) + "\n" + NFC(text), the input assembled in
+	// a pooled buffer rather than a new string and its []byte copy.
+	bp := textBuffers.Get().(*[]byte)
+	defer putTextBuffer(bp)
+	b := append((*bp)[:0], norm.NFC.String(title)...)
+	b = append(b, '\n')
+	b = append(b, norm.NFC.String(text)...)
+	*bp = b
+	return hexSum(sha256.Sum256(b))
 }
 
 func sha256Hex(s string) string {
-	sum := sha256.Sum256([]byte(s))
-	return hex.EncodeToString(sum[:])
+	return hexSum(sha256.Sum256([]byte(s)))
+}
+
+// hexSum is hex.EncodeToString(sum[:]) with one allocation instead of two.
+func hexSum(sum [sha256.Size]byte) string {
+	var buf [2 * sha256.Size]byte
+	hex.Encode(buf[:], sum[:])
+	return string(buf[:])
 }
 
 func looksLikeURL(s string) bool {
