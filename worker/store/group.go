@@ -8,11 +8,12 @@ import (
 
 // Group commit. The pipelines of a process hand their batches to Save concurrently; the
 // batches that are ready together are written in one transaction, by one of the waiting
-// goroutines (the leader), while the others wait for their outcome. A transaction costs a
-// commit (an fsync on PostgreSQL) and a round trip per statement whatever its size, and
-// the batches that create articles are written one at a time anyway (see saveGroup): so
+// goroutines (a leader), while the others wait for their outcome. A transaction costs a
+// commit (an fsync on PostgreSQL) and a round trip per statement whatever its size: so
 // the more batches share a transaction, the less each costs, and the busier the pipelines,
-// the larger the groups. An idle pipeline's batch is written at once, alone.
+// the larger the groups. An idle pipeline's batch is written at once, alone. On
+// PostgreSQL two leaders write groups at once (Options.Writers), each on its own
+// connection: the database's share of the work then runs on two cores.
 //
 // A group's transaction commits all its batches or none. When it fails, each batch is
 // written again alone, with retries (saveAlone): a batch that cannot be written fails on
@@ -43,6 +44,7 @@ type request struct {
 	items   int
 	done    chan outcome  // receives the outcome of the group transaction
 	lead    chan struct{} // closed when this request's goroutine is to lead the next groups
+	handed  bool          // lead is closed (guarded by committer.mu)
 }
 
 // outcome is a request's result in its group: its counts and ErrLeaseLost or nil; or, with
@@ -54,11 +56,13 @@ type outcome struct {
 	retry  bool
 }
 
-// committer queues the requests and says who leads.
+// committer queues the requests and says who leads. Up to writers goroutines lead at
+// once, each writing its own groups on its own connection.
 type committer struct {
 	mu      sync.Mutex
 	queue   []*request
-	leading bool // a goroutine is writing groups
+	writers int // the most goroutines leading at once
+	leaders int // goroutines leading, including those handed the lead and not yet awake
 	// queued and took, when set (tests), are told the queue's length after each Save
 	// joins it and the size of each group taken from it. Called with mu held.
 	queued, took func(n int)
@@ -75,8 +79,10 @@ func (s *Store) Save(ctx context.Context, p *Plan, fu FeedUpdate, tagging Taggin
 	c := &s.group
 	c.mu.Lock()
 	c.queue = append(c.queue, r)
-	lead := !c.leading
-	c.leading = true
+	lead := c.leaders < max(c.writers, 1)
+	if lead {
+		c.leaders++
+	}
 	if c.queued != nil {
 		c.queued(len(c.queue))
 	}
@@ -87,6 +93,15 @@ func (s *Store) Save(ctx context.Context, p *Plan, fu FeedUpdate, tagging Taggin
 	} else {
 		select {
 		case o = <-r.done:
+			// Handed the lead just as another leader wrote this request's group: pass
+			// the lead on, or the slot would be lost.
+			select {
+			case <-r.lead:
+				c.mu.Lock()
+				c.release()
+				c.mu.Unlock()
+			default:
+			}
 		case <-r.lead:
 			o = s.lead(r)
 		}
@@ -97,12 +112,18 @@ func (s *Store) Save(ctx context.Context, p *Plan, fu FeedUpdate, tagging Taggin
 	return o.counts, o.err
 }
 
-// lead writes groups from the queue until own's is written, then hands the lead to the
-// next waiting request, if any.
+// lead writes groups from the queue until own's is written (by this goroutine or another
+// leader), then hands the lead to the next waiting request, if any.
 func (s *Store) lead(own *request) outcome {
 	c := &s.group
 	for {
 		c.mu.Lock()
+		if len(c.queue) == 0 {
+			// Own's group is being written by another leader: nothing left to lead.
+			c.leaders--
+			c.mu.Unlock()
+			return <-own.done
+		}
 		group := takeGroup(&c.queue)
 		if c.took != nil {
 			c.took(len(group))
@@ -112,16 +133,25 @@ func (s *Store) lead(own *request) outcome {
 		select {
 		case o := <-own.done:
 			c.mu.Lock()
-			if len(c.queue) > 0 {
-				close(c.queue[0].lead)
-			} else {
-				c.leading = false
-			}
+			c.release()
 			c.mu.Unlock()
 			return o
 		default:
 		}
 	}
+}
+
+// release gives up a leader's slot: to the first waiting request not yet handed the lead,
+// or, when there is none, back to the pool. Called with mu held.
+func (c *committer) release() {
+	for _, r := range c.queue {
+		if !r.handed {
+			r.handed = true
+			close(r.lead)
+			return
+		}
+	}
+	c.leaders--
 }
 
 // takeGroup removes the next group from the head of the queue: at least one request, and

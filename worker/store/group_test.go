@@ -99,7 +99,8 @@ func groupRun(t *testing.T, s *Store, plans []*Plan, fus []FeedUpdate, taggings 
 func TestGroupCommit(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
 		ctx := t.Context()
-		s := New(db.SQL, db.Dialect, Options{})
+		// One writer: the test queues batches behind the first one to form its groups.
+		s := New(db.SQL, db.Dialect, Options{Writers: 1})
 		at := time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC)
 		newFeeds := func(names ...string) ([]*Plan, []FeedUpdate, []Tagging) {
 			var (

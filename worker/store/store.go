@@ -77,8 +77,11 @@ type Store struct {
 	dialect string
 	now     func() time.Time
 	stories *storyIndex
-	newMu   sync.Mutex
+	newMu   sync.Mutex // held while new articles are matched to stories
 	group   committer
+
+	sweepMu   sync.Mutex
+	sweptUpTo time.Time // where the last sweep of empty stories stopped
 }
 
 // Options tunes New.
@@ -87,6 +90,10 @@ type Options struct {
 	StoryWindow time.Duration
 	// Now replaces the clock (tests).
 	Now func() time.Time
+	// Writers is how many group transactions may run at once (default: 2 on PostgreSQL,
+	// where each runs on its own connection and backend, so on another core; 1 on SQLite,
+	// whose writes are serial anyway).
+	Writers int
 }
 
 // New returns a Store writing through db, whose ent dialect is dia (dialect.Postgres or
@@ -98,7 +105,13 @@ func New(db *sql.DB, dia string, opt Options) *Store {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	return &Store{db: db, dialect: dia, now: opt.Now, stories: newStoryIndex(opt.StoryWindow)}
+	if opt.Writers <= 0 {
+		opt.Writers = 1
+		if dia == dialect.Postgres {
+			opt.Writers = 2
+		}
+	}
+	return &Store{db: db, dialect: dia, now: opt.Now, stories: newStoryIndex(opt.StoryWindow), group: committer{writers: opt.Writers}}
 }
 
 // Item is one normalised item of a feed, with the link as the feed gave it.
@@ -291,36 +304,15 @@ func (s *Store) saveGroup(ctx context.Context, reqs []*request) (out []outcome, 
 			plans = append(plans, r.plan)
 		}
 	}
-	if len(plans) > 0 {
-		// New articles are matched against the stories of the articles stored before
-		// them: batches with new articles commit one at a time in this process, so a
-		// reprint stored by a concurrent pipeline is never missed (nor referenced before
-		// it is committed). Taken before BEGIN, which on SQLite already holds the lock.
-		s.newMu.Lock()
-		defer s.newMu.Unlock()
-	}
-	var token uint64
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, fmt.Errorf("store: begin: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			_ = tx.Rollback()
-			s.stories.dropPending(token)
-		}
-	}()
 	out = make([]outcome, len(reqs))
 	counts := make([]*Counts, len(reqs))
-	ids := make([][]TaggedArticle, len(reqs))
-	var added []recentArticle
 	for i, r := range reqs {
 		out[i].counts.Unchanged = r.plan.Unchanged
 		counts[i] = &out[i].counts
 	}
+	var batch *newBatch
 	if len(plans) > 0 {
 		var (
-			newIDs    [][]TaggedArticle
 			newCounts []*Counts
 			tagged    []bool
 		)
@@ -330,7 +322,32 @@ func (s *Store) saveGroup(ctx context.Context, reqs []*request) (out []outcome, 
 				tagged = append(tagged, r.tagging != nil)
 			}
 		}
-		newIDs, added, token, err = s.insertNew(ctx, tx, plans, newCounts, tagged)
+		// Stories first, committed on their own, so that the transactions of several
+		// writers can each reference the stories of the others (see assignStories).
+		if batch, err = s.assignStories(ctx, plans, newCounts, tagged); err != nil {
+			return nil, err
+		}
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		if batch != nil {
+			s.stories.dropPending(batch.token)
+		}
+		return nil, fmt.Errorf("store: begin: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			_ = tx.Rollback()
+			if batch != nil {
+				s.stories.dropPending(batch.token)
+			}
+		}
+	}()
+	ids := make([][]TaggedArticle, len(reqs))
+	var added []recentArticle
+	if batch != nil {
+		var newIDs [][]TaggedArticle
+		newIDs, added, err = s.insertNew(ctx, tx, batch)
 		if err != nil {
 			return nil, err
 		}
@@ -366,6 +383,10 @@ func (s *Store) saveGroup(ctx context.Context, reqs []*request) (out []outcome, 
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("store: commit feed batches: %w", err)
+	}
+	var token uint64
+	if batch != nil {
+		token = batch.token
 	}
 	s.stories.commitPending(token, added)
 	for i := range reqs {
@@ -432,41 +453,56 @@ type newArticle struct {
 	counts    *Counts
 	tagged    bool // the plan's tags are written in the transaction: insert with tagged_at set
 	story     int  // existing story joined, or the story created for it
-	created   bool // story created in this transaction
+	created   bool // story created for it (by assignStories)
 	articleID int
 	inserted  bool
 }
 
-// insertNew stores the new items of plans (one transaction, several feeds' batches):
-// stories, articles (or the existing article of the same URL), sources. It returns the
-// article of every new item of each plan, in order, the groupable articles inserted,
-// and the token of the story index entries pending until commit. counts[i] is plans[i]'s;
+// newBatch is the new items of a group's plans, one candidate article per URL, with the
+// story each joins or was created for.
+type newBatch struct {
+	plans  []*Plan
+	counts []*Counts // counts[i] is plans[i]'s
+	byURL  map[string]*newArticle
+	urls   []string // sorted
+	token  uint64   // of the story index entries pending until the transaction ends
+}
+
+// assignStories picks the story of each new article: that of a recent similar article
+// (stored, or pending in a transaction of this process, or earlier in this batch), else a
+// new story. New stories are inserted and committed at once, with size 0, outside the
+// batch's transaction: a transaction can then reference a story that another one created,
+// which is what lets several connections write new articles at the same time while
+// concurrent reprints of one dispatch still join one story. The choice and the insert
+// happen under s.newMu, so that two batches cannot both create a story for one dispatch.
+// A story whose article is finally not inserted (the transaction failed, or the article
+// existed) keeps size 0 and no article; Refresh sweeps such stories away later.
 // tagged[i] says whether plans[i]'s tags are written in the transaction.
-func (s *Store) insertNew(ctx context.Context, tx *sql.Tx, plans []*Plan, counts []*Counts, tagged []bool) ([][]TaggedArticle, []recentArticle, uint64, error) {
+func (s *Store) assignStories(ctx context.Context, plans []*Plan, counts []*Counts, tagged []bool) (*newBatch, error) {
 	// One candidate article per URL; sorted so that concurrent transactions inserting
 	// overlapping URL sets take their locks in the same order and cannot deadlock.
 	n := 0
 	for _, p := range plans {
 		n += len(p.New)
 	}
-	byURL := make(map[string]*newArticle, n)
-	urls := make([]string, 0, n)
+	b := &newBatch{plans: plans, counts: counts, byURL: make(map[string]*newArticle, n), urls: make([]string, 0, n)}
 	for k, p := range plans {
 		for i := range p.New {
 			u := articleURL(p.FeedID, p.New[i])
-			if _, ok := byURL[u]; !ok {
-				byURL[u] = &newArticle{url: u, item: &p.New[i], plan: p, counts: counts[k], tagged: tagged[k]}
-				urls = append(urls, u)
+			if _, ok := b.byURL[u]; !ok {
+				b.byURL[u] = &newArticle{url: u, item: &p.New[i], plan: p, counts: counts[k], tagged: tagged[k]}
+				b.urls = append(b.urls, u)
 			}
 		}
 	}
-	slices.Sort(urls)
+	slices.Sort(b.urls)
 
-	// Stories: join a recent similar article's story, else create one.
-	var local []recentArticle // this group, for reprints within it
+	s.newMu.Lock()
+	defer s.newMu.Unlock()
+	var local []recentArticle // this batch, for reprints within it
 	var create []*newArticle
-	for _, u := range urls {
-		na := byURL[u]
+	for _, u := range b.urls {
+		na := b.byURL[u]
 		sig := groupable(na.item.Article)
 		if sig != 0 {
 			if id := s.stories.match(sig, na.item.PublishedAt, local); id != 0 {
@@ -480,37 +516,43 @@ func (s *Store) insertNew(ctx context.Context, tx *sql.Tx, plans []*Plan, counts
 			local = append(local, recentArticle{sig: sig, published: na.item.PublishedAt.Unix(), story: -len(create)})
 		}
 	}
-	createdIDs, err := s.createStories(ctx, tx, create)
+	createdIDs, err := s.createStories(ctx, create)
 	if err != nil {
-		return nil, nil, 0, err
+		return nil, err
 	}
 	if len(createdIDs) != len(create) {
-		return nil, nil, 0, fmt.Errorf("store: created %d stories for %d articles", len(createdIDs), len(create))
+		return nil, fmt.Errorf("store: created %d stories for %d articles", len(createdIDs), len(create))
 	}
 	for i, na := range create {
 		na.story = createdIDs[i]
 	}
-	// Articles that joined a story created earlier in this group.
-	for _, u := range urls {
-		if na := byURL[u]; na.story < 0 {
+	// Articles that joined a story created earlier in this batch.
+	for _, u := range b.urls {
+		if na := b.byURL[u]; na.story < 0 {
 			na.story = createdIDs[-na.story-1]
 		}
 	}
-
-	// Make the new stories visible to this process's other transactions at once, so that
-	// two feeds stored concurrently group their reprints; dropped again on rollback.
+	// Make the stories visible to this process's other batches at once, so that two
+	// feeds stored concurrently group their reprints; dropped again on rollback.
 	var pending []recentArticle
-	for _, u := range urls {
-		na := byURL[u]
+	for _, u := range b.urls {
+		na := b.byURL[u]
 		if sig := groupable(na.item.Article); sig != 0 {
 			pending = append(pending, recentArticle{sig: sig, published: na.item.PublishedAt.Unix(), story: na.story})
 		}
 	}
-	token := s.stories.addPending(pending)
+	b.token = s.stories.addPending(pending)
+	return b, nil
+}
 
+// insertNew stores the new items of a batch in tx: articles (or the existing article of
+// the same URL), story sizes, sources. It returns the article of every new item of each
+// plan, in order, and the groupable articles inserted.
+func (s *Store) insertNew(ctx context.Context, tx *sql.Tx, b *newBatch) ([][]TaggedArticle, []recentArticle, error) {
+	byURL, urls := b.byURL, b.urls
 	// Articles: insert the URLs not stored yet; the others already exist.
 	if err := s.insertArticles(ctx, tx, urls, byURL); err != nil {
-		return nil, nil, token, err
+		return nil, nil, err
 	}
 	var missing []any
 	for _, u := range urls {
@@ -522,7 +564,7 @@ func (s *Store) insertNew(ctx context.Context, tx *sql.Tx, plans []*Plan, counts
 		q, args := s.builder().Select("id", "url").From(entsql.Table("articles")).Where(entsql.In("url", chunk...)).Query()
 		rows, err := tx.QueryContext(ctx, q, args...)
 		if err != nil {
-			return nil, nil, token, fmt.Errorf("store: find articles: %w", err)
+			return nil, nil, fmt.Errorf("store: find articles: %w", err)
 		}
 		for rows.Next() {
 			var (
@@ -531,7 +573,7 @@ func (s *Store) insertNew(ctx context.Context, tx *sql.Tx, plans []*Plan, counts
 			)
 			if err := rows.Scan(&id, &u); err != nil {
 				rows.Close()
-				return nil, nil, token, err
+				return nil, nil, err
 			}
 			if na := byURL[u]; na != nil {
 				na.articleID = id
@@ -539,33 +581,25 @@ func (s *Store) insertNew(ctx context.Context, tx *sql.Tx, plans []*Plan, counts
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
-			return nil, nil, token, fmt.Errorf("store: find articles: %w", err)
+			return nil, nil, fmt.Errorf("store: find articles: %w", err)
 		}
 	}
 
-	// Story sizes: +1 for each inserted article that joined a story; the stories made for
-	// articles that turned out to exist already are removed.
+	// Story sizes: +1 for each inserted article, whether it created its story or joined one.
 	grow := map[int]int{}
-	var orphans []any
 	var added []recentArticle
 	for _, u := range urls {
 		na := byURL[u]
 		if na.articleID == 0 {
-			return nil, nil, token, fmt.Errorf("store: article %s of feed %d neither inserted nor found", u, na.plan.FeedID)
+			return nil, nil, fmt.Errorf("store: article %s of feed %d neither inserted nor found", u, na.plan.FeedID)
 		}
 		if !na.inserted {
-			if na.created {
-				// Created with size 1 for an article that existed: undo, and remove the
-				// story below unless a reprint in this group joined it.
-				grow[na.story]--
-				orphans = append(orphans, na.story)
-			}
 			continue
 		}
 		na.counts.ArticlesCreated++
 		na.counts.ArticleWrites++
+		grow[na.story]++
 		if !na.created {
-			grow[na.story]++
 			na.counts.StoriesJoined++
 		}
 		if sig := groupable(na.item.Article); sig != 0 {
@@ -573,24 +607,13 @@ func (s *Store) insertNew(ctx context.Context, tx *sql.Tx, plans []*Plan, counts
 		}
 	}
 	if err := s.growStories(ctx, tx, grow); err != nil {
-		return nil, nil, token, err
-	}
-	if len(orphans) > 0 {
-		// Orphan stories exist only when an article was stored meanwhile (or reprinted
-		// inside this group): their articles joined nothing, so nothing references them.
-		unused := entsql.P(func(b *entsql.Builder) {
-			b.WriteString("NOT EXISTS (SELECT 1 FROM articles WHERE articles.story_id = stories.id)")
-		})
-		q, args := s.builder().Delete("stories").Where(entsql.And(entsql.In("id", orphans...), unused)).Query()
-		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
-			return nil, nil, token, fmt.Errorf("store: remove unused stories: %w", err)
-		}
+		return nil, nil, err
 	}
 
 	// Sources: one per item of each feed.
-	ids := make([][]TaggedArticle, len(plans))
-	sources := make([]source, 0, n)
-	for k, p := range plans {
+	ids := make([][]TaggedArticle, len(b.plans))
+	sources := make([]source, 0, len(urls))
+	for k, p := range b.plans {
 		ids[k] = make([]TaggedArticle, len(p.New))
 		for i := range p.New {
 			it := &p.New[i]
@@ -601,12 +624,12 @@ func (s *Store) insertNew(ctx context.Context, tx *sql.Tx, plans []*Plan, counts
 			}
 			sources = append(sources, source{p, it})
 		}
-		counts[k].New = len(p.New)
+		b.counts[k].New = len(p.New)
 	}
 	if err := s.insertSources(ctx, tx, sources, byURL); err != nil {
-		return nil, nil, token, err
+		return nil, nil, err
 	}
-	return ids, added, token, nil
+	return ids, added, nil
 }
 
 // source is one item of a feed's batch, to be written as an article source.
@@ -621,8 +644,9 @@ type source struct {
 // execute); elsewhere multi-row VALUES in chunks. Rows come back from RETURNING in the
 // order they were given, as with VALUES.
 
-// createStories inserts a story of size 1 for each article of create and returns their ids.
-func (s *Store) createStories(ctx context.Context, tx *sql.Tx, create []*newArticle) ([]int, error) {
+// createStories inserts and commits a story of size 0 for each article of create (the
+// transaction that inserts the article adds 1) and returns their ids.
+func (s *Store) createStories(ctx context.Context, create []*newArticle) ([]int, error) {
 	if len(create) == 0 {
 		return nil, nil
 	}
@@ -633,8 +657,8 @@ func (s *Store) createStories(ctx context.Context, tx *sql.Tx, create []*newArti
 			for i, na := range chunk {
 				sigs[i], seen[i] = int64(na.item.Signature), pgTime(na.plan.FetchedAt)
 			}
-			part, err := queryInts(ctx, tx, `INSERT INTO stories (signature, first_seen_at, size)
-				SELECT v.signature, v.first_seen_at, 1 FROM unnest($1::bigint[], $2::timestamptz[]) AS v(signature, first_seen_at)
+			part, err := queryInts(ctx, s.db, `INSERT INTO stories (signature, first_seen_at, size)
+				SELECT v.signature, v.first_seen_at, 0 FROM unnest($1::bigint[], $2::timestamptz[]) AS v(signature, first_seen_at)
 				RETURNING id`, pq.Array(sigs), pq.Array(seen))
 			if err != nil {
 				return nil, fmt.Errorf("store: create stories: %w", err)
@@ -647,10 +671,10 @@ func (s *Store) createStories(ctx context.Context, tx *sql.Tx, create []*newArti
 	for chunk := range slices.Chunk(create, rowsPerStatement) {
 		ins := s.builder().Insert("stories").Columns("signature", "first_seen_at", "size")
 		for _, na := range chunk {
-			ins.Values(int64(na.item.Signature), na.plan.FetchedAt.UTC(), 1)
+			ins.Values(int64(na.item.Signature), na.plan.FetchedAt.UTC(), 0)
 		}
 		q, args := ins.Returning("id").Query()
-		part, err := queryInts(ctx, tx, q, args...)
+		part, err := queryInts(ctx, s.db, q, args...)
 		if err != nil {
 			return nil, fmt.Errorf("store: create stories: %w", err)
 		}
@@ -987,8 +1011,10 @@ func primaryLanguage(tag string) string {
 	return tag
 }
 
-func queryInts(ctx context.Context, tx *sql.Tx, q string, args ...any) ([]int, error) {
-	rows, err := tx.QueryContext(ctx, q, args...)
+func queryInts(ctx context.Context, db interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}, q string, args ...any) ([]int, error) {
+	rows, err := db.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -1030,7 +1056,42 @@ func truncate(s string, n int) string {
 // Refresh loads into the story index the groupable articles other workers stored since the
 // last refresh (or within the story window, the first time). Call it before each pass.
 func (s *Store) Refresh(ctx context.Context) error {
-	return s.stories.refresh(ctx, s)
+	if err := s.stories.refresh(ctx, s); err != nil {
+		return err
+	}
+	return s.sweepStories(ctx)
+}
+
+// Empty stories are swept once they are older than storySweepDelay: by then no
+// transaction that could still add an article to them is running. The first sweep of a
+// process looks back storySweepFirst; the next ones from where the last one stopped.
+const (
+	storySweepDelay = time.Hour
+	storySweepFirst = 7 * 24 * time.Hour
+)
+
+// sweepStories deletes the stories that assignStories created and no article joined
+// (size 0, no article): those of a failed transaction or of an article that existed.
+func (s *Store) sweepStories(ctx context.Context) error {
+	upTo := s.now().Add(-storySweepDelay).UTC()
+	s.sweepMu.Lock()
+	from := s.sweptUpTo.Add(-storySweepDelay)
+	if s.sweptUpTo.IsZero() {
+		from = upTo.Add(-storySweepFirst)
+	}
+	s.sweepMu.Unlock()
+	unused := entsql.P(func(b *entsql.Builder) {
+		b.WriteString("NOT EXISTS (SELECT 1 FROM articles WHERE articles.story_id = stories.id)")
+	})
+	q, args := s.builder().Delete("stories").Where(entsql.And(entsql.GTE("first_seen_at", from), entsql.LT("first_seen_at", upTo),
+		entsql.EQ("size", 0), unused)).Query()
+	if _, err := s.db.ExecContext(ctx, q, args...); err != nil {
+		return fmt.Errorf("store: sweep empty stories: %w", err)
+	}
+	s.sweepMu.Lock()
+	s.sweptUpTo = upTo
+	s.sweepMu.Unlock()
+	return nil
 }
 
 // recentArticle is a groupable article of the story window, held in memory.

@@ -1,0 +1,122 @@
+package store
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"coopdesk/ent/article"
+	"coopdesk/ent/story"
+	"coopdesk/internal/testdb"
+	"coopdesk/worker/normalize"
+)
+
+// TestConcurrentWriters stores many feeds at once with two writers (PostgreSQL's default;
+// forced on SQLite, where they take turns): reprints of one dispatch in different feeds,
+// stored by different transactions at the same moment, join one story; a URL carried by
+// several feeds is one article; every story's size is its number of articles; and the
+// empty stories left by articles that already existed are swept once old enough.
+func TestConcurrentWriters(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		ctx := t.Context()
+		now := time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC)
+		var clockMu sync.Mutex
+		clock := func() time.Time { clockMu.Lock(); defer clockMu.Unlock(); return now }
+		s := New(db.SQL, db.Dialect, Options{Writers: 2, Now: clock})
+		at := now.Add(-time.Hour)
+
+		// dispatch i as reprinted by feed f: the same text with a different last sentence.
+		dispatch := func(i, f int) Item {
+			var w strings.Builder
+			for k := range 40 {
+				fmt.Fprintf(&w, "mot%d_%d ", i, k)
+			}
+			text := w.String() + fmt.Sprintf("repris par le journal %d.", f)
+			sig, sh := normalize.Signature(text)
+			u := fmt.Sprintf("https://journal%d.test/depeche-%d", f, i)
+			return Item{Link: u, Article: normalize.Article{Key: u, URL: u, Title: fmt.Sprintf("Dépêche %d", i), Text: text,
+				ContentHash: fmt.Sprintf("%d-%d", i, f), PublishedAt: at, Signature: sig, Shingles: sh}}
+		}
+		const feeds, dispatches = 16, 12
+		plans := make([]*Plan, feeds)
+		fus := make([]FeedUpdate, feeds)
+		for f := range feeds {
+			fd := db.Client.Feed.Create().SetURL(fmt.Sprintf("https://journal%d.test/feed", f)).SetLeaseOwner("me").
+				SetLeaseExpiresAt(time.Now().Add(time.Hour)).SaveX(ctx)
+			p := &Plan{FeedID: fd.ID, Language: "fr", FetchedAt: at}
+			for i := range dispatches {
+				p.New = append(p.New, dispatch(i, f))
+			}
+			// Every feed also carries the same two wire links: one article each.
+			for _, u := range []string{"https://agence.test/a", "https://agence.test/b"} {
+				p.New = append(p.New, Item{Link: u, Article: normalize.Article{Key: u + fmt.Sprint(f), URL: u, Title: "Fil", Text: "court",
+					ContentHash: u, PublishedAt: at}})
+			}
+			plans[f] = p
+			fus[f] = FeedUpdate{ID: fd.ID, Owner: "me", Status: "ok", FetchedAt: at, NextFetchAt: at.Add(time.Hour)}
+		}
+		var wg sync.WaitGroup
+		errs := make([]error, feeds)
+		for f := range feeds {
+			wg.Go(func() { _, errs[f] = s.Save(ctx, plans[f], fus[f], nil) })
+		}
+		wg.Wait()
+		for f, err := range errs {
+			if err != nil {
+				t.Fatalf("feed %d: %v", f, err)
+			}
+		}
+
+		if n := db.Client.Article.Query().CountX(ctx); n != feeds*dispatches+2 {
+			t.Errorf("%d articles, want %d", n, feeds*dispatches+2)
+		}
+		if n := db.Client.ArticleSource.Query().CountX(ctx); n != feeds*(dispatches+2) {
+			t.Errorf("%d sources, want %d", n, feeds*(dispatches+2))
+		}
+		for i := range dispatches {
+			arts := db.Client.Article.Query().Where(article.TitleEQ(fmt.Sprintf("Dépêche %d", i))).AllX(ctx)
+			stories := map[int]bool{}
+			for _, a := range arts {
+				stories[*a.StoryID] = true
+			}
+			if len(arts) != feeds || len(stories) != 1 {
+				t.Errorf("dispatch %d: %d articles in %d stories, want %d in 1", i, len(arts), len(stories), feeds)
+			}
+		}
+		checkSizes := func() (empty int) {
+			for _, st := range db.Client.Story.Query().AllX(ctx) {
+				n := db.Client.Article.Query().Where(article.StoryIDEQ(st.ID)).CountX(ctx)
+				if st.Size != n {
+					t.Errorf("story %d: size %d, %d articles", st.ID, st.Size, n)
+				}
+				if n == 0 {
+					empty++
+				}
+			}
+			return empty
+		}
+		// The wire links are candidates in every group that carries them: the stories of
+		// the groups that found the article already stored stay empty, until swept.
+		empty := checkSizes()
+		if err := s.Refresh(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if left := checkSizes(); left != empty {
+			t.Errorf("swept too early: %d empty stories left of %d", left, empty)
+		}
+		clockMu.Lock()
+		now = now.Add(2 * storySweepDelay)
+		clockMu.Unlock()
+		if err := s.Refresh(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if empty := checkSizes(); empty != 0 {
+			t.Errorf("%d empty stories left after the sweep", empty)
+		}
+		if n := db.Client.Story.Query().Where(story.SizeGT(0)).CountX(ctx); n != dispatches+2 {
+			t.Errorf("%d stories, want %d", n, dispatches+2)
+		}
+	})
+}
