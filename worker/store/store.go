@@ -476,7 +476,7 @@ type newBatch struct {
 // concurrent reprints of one dispatch still join one story. The choice and the insert
 // happen under s.newMu, so that two batches cannot both create a story for one dispatch.
 // A story whose article is finally not inserted (the transaction failed, or the article
-// existed) keeps size 0 and no article; Refresh sweeps such stories away later.
+// existed) is left without an article; Refresh sweeps such stories away later.
 // tagged[i] says whether plans[i]'s tags are written in the transaction.
 func (s *Store) assignStories(ctx context.Context, plans []*Plan, counts []*Counts, tagged []bool) (*newBatch, error) {
 	// One candidate article per URL; sorted so that concurrent transactions inserting
@@ -585,7 +585,8 @@ func (s *Store) insertNew(ctx context.Context, tx *sql.Tx, b *newBatch) ([][]Tag
 		}
 	}
 
-	// Story sizes: +1 for each inserted article, whether it created its story or joined one.
+	// Story sizes: +1 for each inserted article that joined a story; −1 for a story
+	// created for an article that existed (it is left empty, for Refresh to sweep).
 	grow := map[int]int{}
 	var added []recentArticle
 	for _, u := range urls {
@@ -594,12 +595,15 @@ func (s *Store) insertNew(ctx context.Context, tx *sql.Tx, b *newBatch) ([][]Tag
 			return nil, nil, fmt.Errorf("store: article %s of feed %d neither inserted nor found", u, na.plan.FeedID)
 		}
 		if !na.inserted {
+			if na.created {
+				grow[na.story]--
+			}
 			continue
 		}
 		na.counts.ArticlesCreated++
 		na.counts.ArticleWrites++
-		grow[na.story]++
 		if !na.created {
+			grow[na.story]++
 			na.counts.StoriesJoined++
 		}
 		if sig := groupable(na.item.Article); sig != 0 {
@@ -644,8 +648,8 @@ type source struct {
 // execute); elsewhere multi-row VALUES in chunks. Rows come back from RETURNING in the
 // order they were given, as with VALUES.
 
-// createStories inserts and commits a story of size 0 for each article of create (the
-// transaction that inserts the article adds 1) and returns their ids.
+// createStories inserts and commits a story of size 1 for each article of create (the
+// article is inserted in the batch's transaction, after) and returns their ids.
 func (s *Store) createStories(ctx context.Context, create []*newArticle) ([]int, error) {
 	if len(create) == 0 {
 		return nil, nil
@@ -658,7 +662,7 @@ func (s *Store) createStories(ctx context.Context, create []*newArticle) ([]int,
 				sigs[i], seen[i] = int64(na.item.Signature), pgTime(na.plan.FetchedAt)
 			}
 			part, err := queryInts(ctx, s.db, `INSERT INTO stories (signature, first_seen_at, size)
-				SELECT v.signature, v.first_seen_at, 0 FROM unnest($1::bigint[], $2::timestamptz[]) AS v(signature, first_seen_at)
+				SELECT v.signature, v.first_seen_at, 1 FROM unnest($1::bigint[], $2::timestamptz[]) AS v(signature, first_seen_at)
 				RETURNING id`, pq.Array(sigs), pq.Array(seen))
 			if err != nil {
 				return nil, fmt.Errorf("store: create stories: %w", err)
@@ -671,7 +675,7 @@ func (s *Store) createStories(ctx context.Context, create []*newArticle) ([]int,
 	for chunk := range slices.Chunk(create, rowsPerStatement) {
 		ins := s.builder().Insert("stories").Columns("signature", "first_seen_at", "size")
 		for _, na := range chunk {
-			ins.Values(int64(na.item.Signature), na.plan.FetchedAt.UTC(), 0)
+			ins.Values(int64(na.item.Signature), na.plan.FetchedAt.UTC(), 1)
 		}
 		q, args := ins.Returning("id").Query()
 		part, err := queryInts(ctx, s.db, q, args...)
@@ -1070,8 +1074,8 @@ const (
 	storySweepFirst = 7 * 24 * time.Hour
 )
 
-// sweepStories deletes the stories that assignStories created and no article joined
-// (size 0, no article): those of a failed transaction or of an article that existed.
+// sweepStories deletes the stories that assignStories created and no article joined:
+// those of a failed transaction or of an article that existed.
 func (s *Store) sweepStories(ctx context.Context) error {
 	upTo := s.now().Add(-storySweepDelay).UTC()
 	s.sweepMu.Lock()
@@ -1084,7 +1088,7 @@ func (s *Store) sweepStories(ctx context.Context) error {
 		b.WriteString("NOT EXISTS (SELECT 1 FROM articles WHERE articles.story_id = stories.id)")
 	})
 	q, args := s.builder().Delete("stories").Where(entsql.And(entsql.GTE("first_seen_at", from), entsql.LT("first_seen_at", upTo),
-		entsql.EQ("size", 0), unused)).Query()
+		unused)).Query()
 	if _, err := s.db.ExecContext(ctx, q, args...); err != nil {
 		return fmt.Errorf("store: sweep empty stories: %w", err)
 	}

@@ -16,8 +16,9 @@ import (
 // TestConcurrentWriters stores many feeds at once with two writers (PostgreSQL's default;
 // forced on SQLite, where they take turns): reprints of one dispatch in different feeds,
 // stored by different transactions at the same moment, join one story; a URL carried by
-// several feeds is one article; every story's size is its number of articles; and the
-// empty stories left by articles that already existed are swept once old enough.
+// several feeds is one article; every story's size is its number of articles (1 for an
+// empty story: created for an article that existed); and those empty stories are swept
+// once old enough.
 func TestConcurrentWriters(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
 		ctx := t.Context()
@@ -88,7 +89,7 @@ func TestConcurrentWriters(t *testing.T) {
 		checkSizes := func() (empty int) {
 			for _, st := range db.Client.Story.Query().AllX(ctx) {
 				n := db.Client.Article.Query().Where(article.StoryIDEQ(st.ID)).CountX(ctx)
-				if st.Size != n {
+				if st.Size != n && (st.Size != 1 || n != 0) {
 					t.Errorf("story %d: size %d, %d articles", st.ID, st.Size, n)
 				}
 				if n == 0 {
