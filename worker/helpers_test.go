@@ -6,10 +6,13 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -131,4 +134,60 @@ func addFeed(t testing.TB, db *testdb.DB, url string) int {
 		t.Fatalf("add %s: %v", url, err)
 	}
 	return f.ID
+}
+
+// pressText makes press-like feed items: a headline and first sentence of the tagger's
+// labelled set (worker/tag/testdata/labelled.jsonl), then words drawn from a Zipf
+// distribution over a synthetic vocabulary, so that items differ as news items do
+// (without forming stories) while their vocabulary grows as a news corpus's does.
+type pressText struct {
+	items []struct {
+		Title   string `json:"title"`
+		Summary string `json:"summary"`
+	}
+}
+
+func newPressText(tb testing.TB) *pressText {
+	data, err := os.ReadFile("tag/testdata/labelled.jsonl")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	p := &pressText{}
+	for line := range bytes.Lines(data) {
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		var it struct {
+			Title   string `json:"title"`
+			Summary string `json:"summary"`
+		}
+		if err := json.Unmarshal(line, &it); err != nil {
+			tb.Fatal(err)
+		}
+		p.items = append(p.items, it)
+	}
+	return p
+}
+
+// feed is newsFeed's WordPress shape with press-like items.
+func (p *pressText) feed(site string, n int) []byte {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, `<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>%s</title><link>https://%s/</link><language>fr-FR</language>
+`, site, site)
+	base := time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC)
+	for i := range n {
+		seed := sha256.Sum256(fmt.Appendf(nil, "%s/%d", site, i))
+		rng := rand.New(rand.NewPCG(binary.LittleEndian.Uint64(seed[:8]), binary.LittleEndian.Uint64(seed[8:16])))
+		zipf := rand.NewZipf(rng, 1.1, 1, 99_999)
+		it := p.items[rng.IntN(len(p.items))]
+		ws := make([]string, 40)
+		for k := range ws {
+			ws[k] = "terme" + strconv.FormatUint(zipf.Uint64(), 36)
+		}
+		date := base.Add(-time.Duration(i) * time.Minute).Format(time.RFC1123Z)
+		fmt.Fprintf(&b, `<item><title><![CDATA[ %s ]]></title><link>https://%s/actualite/article-%d/?utm_source=rss&amp;utm_medium=rss</link><dc:creator><![CDATA[Rédaction]]></dc:creator><pubDate>%s</pubDate><guid isPermaLink="false">https://%s/?p=%d</guid><description><![CDATA[<p>%s</p>]]></description><content:encoded><![CDATA[<p>%s</p><p>%s, selon la <a href="/tag/cooperation/">rédaction</a>.</p>]]></content:encoded></item>
+`, it.Title, site, i, date, site, i, it.Summary, it.Summary, strings.Join(ws, " "))
+	}
+	b.WriteString("</channel></rss>\n")
+	return b.Bytes()
 }
