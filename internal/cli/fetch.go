@@ -50,7 +50,7 @@ func fetchCmd(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	limitWorkerMemory(env)
-	w, err := newWorker(cfg, db, nil, !*noTag)
+	w, err := newWorker(ctx, cfg, db, nil, !*noTag)
 	if err != nil {
 		return err
 	}

@@ -57,7 +57,7 @@ func serve(ctx context.Context, env Env, args []string) error {
 		slog.Info("server stopped")
 		return err
 	}
-	w, err := newWorker(cfg, db, srv.Metrics().Registry(), true)
+	w, err := newWorker(ctx, cfg, db, srv.Metrics().Registry(), true)
 	if err != nil {
 		ln.Close()
 		return err

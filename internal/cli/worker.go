@@ -46,7 +46,7 @@ func workerCmd(ctx context.Context, env Env, args []string) error {
 	limitWorkerMemory(env)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	w, err := newWorker(cfg, db, reg, true)
+	w, err := newWorker(ctx, cfg, db, reg, true)
 	if err != nil {
 		return err
 	}
@@ -94,13 +94,16 @@ func limitWorkerMemory(env Env) {
 }
 
 // newWorker builds the veille worker from the configuration; reg receives its metrics.
-// Its tagging stage loads the répertoire on the first feed it tags and rebuilds its
-// tagger when the répertoire changes (checked once a minute), without stopping. Without
+// Its tagging stage starts loading the répertoire at once, in the background (ctx bounds
+// it), and rebuilds its tagger when the répertoire changes (checked once a minute),
+// without stopping. Without
 // tag (`fetch --no-tag`) articles are stored untagged, for `tag --retag --untagged`.
-func newWorker(cfg *config.Config, db *database.DB, reg prometheus.Registerer, tag bool) (*worker.Worker, error) {
+func newWorker(ctx context.Context, cfg *config.Config, db *database.DB, reg prometheus.Registerer, tag bool) (*worker.Worker, error) {
 	var tagger pipeline.Tagger
 	if tag {
-		tagger = tagging.NewStage(db, tagging.Options{Logger: slog.Default()})
+		stage := tagging.NewStage(db, tagging.Options{Logger: slog.Default()})
+		stage.Preload(ctx)
+		tagger = stage
 	}
 	return worker.New(db, worker.Config{
 		Tagger:      tagger,

@@ -78,6 +78,23 @@ func NewStage(db *database.DB, opt Options) *Stage {
 	return &Stage{db: db, opt: opt, holder: &tag.Holder{}}
 }
 
+// Preload starts building the tagger in the background, so that the worker's first
+// feeds are fetched and parsed meanwhile (loading the répertoire and building the
+// automaton take a few hundred milliseconds); the first Tag waits for the build, or makes
+// it again if it failed.
+func (s *Stage) Preload(ctx context.Context) {
+	s.loadMu.Lock() // here, so that a Tag arriving before the goroutine runs waits for it
+	go func() {
+		defer s.loadMu.Unlock()
+		if s.holder.Load() != nil {
+			return
+		}
+		if err := s.load(ctx, ""); err != nil && ctx.Err() == nil {
+			s.opt.Logger.Warn("tagger not built in advance: the first feed to tag tries again", "err", err)
+		}
+	}()
+}
+
 // Holder returns the stage's tagger holder.
 func (s *Stage) Holder() *tag.Holder { return s.holder }
 

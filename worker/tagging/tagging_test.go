@@ -337,3 +337,41 @@ func TestReloadPicksUpNewAuthorities(t *testing.T) {
 		}
 	})
 }
+
+// TestPreload: the tagger built in the background is the one the first Tag uses (no second
+// build), and it knows the répertoire; after a preload that failed (its context canceled),
+// Tag builds the tagger itself.
+func TestPreload(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		ctx := t.Context()
+		f := setup(t, db)
+		stage := newStage(db)
+		stage.Preload(ctx)
+		res, err := stage.TagText(ctx, "Sfax : la commune de Sfax signe avec Marseille", "", "fr", "TN")
+		if err != nil {
+			t.Fatal(err)
+		}
+		built := stage.Holder().Load()
+		if built == nil || !slices.Contains(res.Slugs(), "tunisie") {
+			t.Fatalf("after preload: tagger %v, result %+v", built != nil, res)
+		}
+		found := false
+		for _, m := range res.Mentions {
+			found = found || m.AuthorityID == f.sfax
+		}
+		if !found {
+			t.Errorf("the preloaded tagger does not know the répertoire: %+v", res.Mentions)
+		}
+		if _, err := stage.TagText(ctx, "Tunis", "", "fr", ""); err != nil || stage.Holder().Load() != built {
+			t.Errorf("the tagger was built again (%v)", err)
+		}
+
+		canceled, cancel := context.WithCancel(ctx)
+		cancel()
+		failed := newStage(db)
+		failed.Preload(canceled)
+		if _, err := failed.TagText(ctx, "Sfax", "", "fr", ""); err != nil || failed.Holder().Load() == nil {
+			t.Errorf("after a failed preload, Tag did not build the tagger: %v", err)
+		}
+	})
+}
