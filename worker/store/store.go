@@ -332,6 +332,7 @@ func (s *Store) saveGroup(ctx context.Context, reqs []*request) (out []outcome, 
 	if err != nil {
 		if batch != nil {
 			s.stories.dropPending(batch.token)
+			s.dropStories(ctx, batch, false)
 		}
 		return nil, fmt.Errorf("store: begin: %w", err)
 	}
@@ -340,6 +341,7 @@ func (s *Store) saveGroup(ctx context.Context, reqs []*request) (out []outcome, 
 			_ = tx.Rollback()
 			if batch != nil {
 				s.stories.dropPending(batch.token)
+				s.dropStories(ctx, batch, false)
 			}
 		}
 	}()
@@ -384,11 +386,10 @@ func (s *Store) saveGroup(ctx context.Context, reqs []*request) (out []outcome, 
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("store: commit feed batches: %w", err)
 	}
-	var token uint64
 	if batch != nil {
-		token = batch.token
+		s.stories.commitPending(batch.token, added)
+		s.dropStories(ctx, batch, true)
 	}
-	s.stories.commitPending(token, added)
 	for i := range reqs {
 		if !held[i] {
 			out[i].err = ErrLeaseLost
@@ -476,7 +477,7 @@ type newBatch struct {
 // concurrent reprints of one dispatch still join one story. The choice and the insert
 // happen under s.newMu, so that two batches cannot both create a story for one dispatch.
 // A story whose article is finally not inserted (the transaction failed, or the article
-// existed) is left without an article; Refresh sweeps such stories away later.
+// existed) is deleted again by dropStories, or else by the sweep of Refresh.
 // tagged[i] says whether plans[i]'s tags are written in the transaction.
 func (s *Store) assignStories(ctx context.Context, plans []*Plan, counts []*Counts, tagged []bool) (*newBatch, error) {
 	// One candidate article per URL; sorted so that concurrent transactions inserting
@@ -586,7 +587,7 @@ func (s *Store) insertNew(ctx context.Context, tx *sql.Tx, b *newBatch) ([][]Tag
 	}
 
 	// Story sizes: +1 for each inserted article that joined a story; −1 for a story
-	// created for an article that existed (it is left empty, for Refresh to sweep).
+	// created for an article that existed (left empty, for dropStories to delete).
 	grow := map[int]int{}
 	var added []recentArticle
 	for _, u := range urls {
@@ -1066,6 +1067,40 @@ func (s *Store) Refresh(ctx context.Context) error {
 	return s.sweepStories(ctx)
 }
 
+// storyUnused says that no article belongs to the story.
+var storyUnused = entsql.P(func(b *entsql.Builder) {
+	b.WriteString("NOT EXISTS (SELECT 1 FROM articles WHERE articles.story_id = stories.id)")
+})
+
+// dropStories deletes, at once and best-effort, the stories that assignStories created for
+// batch and that no article joined: after the commit, those of articles that turned out
+// to exist (their size went back to 0); after a rollback, all those it created (still of
+// size 1). The size condition is checked again on the row as a concurrent writer that
+// joined the story leaves it, so a joined story stays; a writer whose article comes after
+// the delete fails its foreign key check and writes its batch again, with a new story.
+// What is left behind (a crash, a failed delete), Refresh sweeps later.
+func (s *Store) dropStories(ctx context.Context, b *newBatch, committed bool) {
+	var ids []any
+	for _, u := range b.urls {
+		if na := b.byURL[u]; na.created && (!committed || !na.inserted) {
+			ids = append(ids, na.story)
+		}
+	}
+	size := 1
+	if committed {
+		size = 0
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	for chunk := range slices.Chunk(ids, rowsPerStatement) {
+		q, args := s.builder().Delete("stories").Where(entsql.And(entsql.In("id", chunk...), entsql.EQ("size", size), storyUnused)).Query()
+		if _, err := s.db.ExecContext(ctx, q, args...); err != nil {
+			slog.Warn("store: empty stories left for the sweep", "err", err)
+			return
+		}
+	}
+}
+
 // Empty stories are swept once they are older than storySweepDelay: by then no
 // transaction that could still add an article to them is running. The first sweep of a
 // process looks back storySweepFirst; the next ones from where the last one stopped.
@@ -1074,8 +1109,8 @@ const (
 	storySweepFirst = 7 * 24 * time.Hour
 )
 
-// sweepStories deletes the stories that assignStories created and no article joined:
-// those of a failed transaction or of an article that existed.
+// sweepStories deletes the stories that assignStories created and no article joined, and
+// that dropStories could not delete (it runs after a crash too).
 func (s *Store) sweepStories(ctx context.Context) error {
 	upTo := s.now().Add(-storySweepDelay).UTC()
 	s.sweepMu.Lock()
@@ -1084,11 +1119,8 @@ func (s *Store) sweepStories(ctx context.Context) error {
 		from = upTo.Add(-storySweepFirst)
 	}
 	s.sweepMu.Unlock()
-	unused := entsql.P(func(b *entsql.Builder) {
-		b.WriteString("NOT EXISTS (SELECT 1 FROM articles WHERE articles.story_id = stories.id)")
-	})
 	q, args := s.builder().Delete("stories").Where(entsql.And(entsql.GTE("first_seen_at", from), entsql.LT("first_seen_at", upTo),
-		unused)).Query()
+		storyUnused)).Query()
 	if _, err := s.db.ExecContext(ctx, q, args...); err != nil {
 		return fmt.Errorf("store: sweep empty stories: %w", err)
 	}
@@ -1187,21 +1219,22 @@ func (x *storyIndex) dropPending(token uint64) {
 	x.resync()
 }
 
-// commitPending keeps the entries of a committed transaction; the articles it inserted
-// are marked seen so that a refresh does not load them twice.
+// commitPending replaces the entries of a committed transaction with the articles it
+// inserted: the candidates that turned out to exist are dropped with the stories made
+// for them (see dropStories), so that no later article joins a deleted story. The
+// inserted articles are marked seen, so that a refresh does not load them twice.
 func (x *storyIndex) commitPending(token uint64, inserted []recentArticle) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	if token != 0 {
-		for i := range x.entries {
-			if x.entries[i].token == token {
-				x.entries[i].token = 0
-			}
-		}
+		x.entries = slices.DeleteFunc(x.entries, func(e recentArticle) bool { return e.token == token })
 	}
 	for _, a := range inserted {
+		a.token = 0
+		x.entries = append(x.entries, a)
 		x.seen[a.article] = true
 	}
+	x.resync()
 }
 
 func (x *storyIndex) refresh(ctx context.Context, s *Store) error {
