@@ -165,8 +165,16 @@ type process struct {
 	lines chan string
 	done  chan struct{}
 
-	mu   sync.Mutex
-	tail []string // the last lines, shown when a test fails
+	mu      sync.Mutex
+	tail    []string // the last lines, shown when a test fails
+	started bool     // it logged "worker started"
+}
+
+// running reports whether the process has logged that its worker started.
+func (p *process) running() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.started
 }
 
 func start(t *testing.T, env []string, args ...string) *process {
@@ -187,6 +195,7 @@ func start(t *testing.T, env []string, args ...string) *process {
 		for sc.Scan() {
 			p.mu.Lock()
 			p.tail = append(p.tail, sc.Text())
+			p.started = p.started || strings.Contains(sc.Text(), `msg="worker started"`)
 			if len(p.tail) > 40 {
 				p.tail = p.tail[1:]
 			}
@@ -355,6 +364,9 @@ func TestFaultTwoWorkerProcessesFetchEachFeedOncePerDueTime(t *testing.T) {
 	p1 := start(t, fs.env(nil), "worker")
 	p2 := start(t, fs.env(nil), "worker")
 	waitFor(t, 60*time.Second, fs.allOK, p1, p2)
+	// One process may do the whole first round while the other still migrates: the
+	// second round starts once both run, so that they compete for it.
+	waitFor(t, 60*time.Second, func() bool { return p1.running() && p2.running() }, p1, p2)
 	// Make every feed due again: one more request each.
 	var round2 time.Time
 	fs.db.QueryRow(`UPDATE feeds SET next_fetch_at = now() WHERE enabled RETURNING now()`).Scan(&round2)

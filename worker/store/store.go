@@ -79,6 +79,9 @@ type Store struct {
 	stories *storyIndex
 	newMu   sync.Mutex // held while new articles are matched to stories
 	group   committer
+	// storyMax is the highest story id this process knows: the stories other processes
+	// create after it are loaded into the index before each match (guarded by newMu).
+	storyMax int
 
 	sweepMu   sync.Mutex
 	sweptUpTo time.Time // where the last sweep of empty stories stopped
@@ -342,6 +345,7 @@ func (s *Store) saveGroup(ctx context.Context, reqs []*request) (out []outcome, 
 			if batch != nil {
 				s.stories.dropPending(batch.token)
 				s.dropStories(ctx, batch, false)
+				s.forgetMissing(ctx, batch)
 			}
 		}
 	}()
@@ -500,6 +504,23 @@ func (s *Store) assignStories(ctx context.Context, plans []*Plan, counts []*Coun
 
 	s.newMu.Lock()
 	defer s.newMu.Unlock()
+	// Matching and creating happen in one short transaction under a database-wide lock,
+	// after loading the stories other processes created meanwhile: a worker's batch joins
+	// the story another worker made a moment ago for the same dispatch. Committed before
+	// the lock is released, stories become visible in the order of their ids.
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("store: begin stories: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // after Commit it is a no-op
+	if s.dialect == dialect.Postgres {
+		if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))", storyLock); err != nil {
+			return nil, fmt.Errorf("store: lock stories: %w", err)
+		}
+	}
+	if err := s.loadStories(ctx, tx); err != nil {
+		return nil, err
+	}
 	var local []recentArticle // this batch, for reprints within it
 	var create []*newArticle
 	for _, u := range b.urls {
@@ -517,12 +538,18 @@ func (s *Store) assignStories(ctx context.Context, plans []*Plan, counts []*Coun
 			local = append(local, recentArticle{sig: sig, published: na.item.PublishedAt.Unix(), story: -len(create)})
 		}
 	}
-	createdIDs, err := s.createStories(ctx, create)
+	createdIDs, err := s.createStories(ctx, tx, create)
 	if err != nil {
 		return nil, err
 	}
 	if len(createdIDs) != len(create) {
 		return nil, fmt.Errorf("store: created %d stories for %d articles", len(createdIDs), len(create))
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("store: commit stories: %w", err)
+	}
+	for _, id := range createdIDs {
+		s.storyMax = max(s.storyMax, id)
 	}
 	for i, na := range create {
 		na.story = createdIDs[i]
@@ -649,9 +676,10 @@ type source struct {
 // execute); elsewhere multi-row VALUES in chunks. Rows come back from RETURNING in the
 // order they were given, as with VALUES.
 
-// createStories inserts and commits a story of size 1 for each article of create (the
-// article is inserted in the batch's transaction, after) and returns their ids.
-func (s *Store) createStories(ctx context.Context, create []*newArticle) ([]int, error) {
+// createStories inserts a story of size 1 for each article of create (the article is
+// inserted in the batch's transaction, after) and returns their ids. A story's signature
+// is its first article's, 0 when that one is too short to group.
+func (s *Store) createStories(ctx context.Context, tx *sql.Tx, create []*newArticle) ([]int, error) {
 	if len(create) == 0 {
 		return nil, nil
 	}
@@ -660,9 +688,9 @@ func (s *Store) createStories(ctx context.Context, create []*newArticle) ([]int,
 		for chunk := range slices.Chunk(create, rowsPerArray) {
 			sigs, seen := make([]int64, len(chunk)), make([]string, len(chunk))
 			for i, na := range chunk {
-				sigs[i], seen[i] = int64(na.item.Signature), pgTime(na.plan.FetchedAt)
+				sigs[i], seen[i] = int64(groupable(na.item.Article)), pgTime(na.plan.FetchedAt)
 			}
-			part, err := queryInts(ctx, s.db, `INSERT INTO stories (signature, first_seen_at, size)
+			part, err := queryInts(ctx, tx, `INSERT INTO stories (signature, first_seen_at, size)
 				SELECT v.signature, v.first_seen_at, 1 FROM unnest($1::bigint[], $2::timestamptz[]) AS v(signature, first_seen_at)
 				RETURNING id`, pq.Array(sigs), pq.Array(seen))
 			if err != nil {
@@ -676,10 +704,10 @@ func (s *Store) createStories(ctx context.Context, create []*newArticle) ([]int,
 	for chunk := range slices.Chunk(create, rowsPerStatement) {
 		ins := s.builder().Insert("stories").Columns("signature", "first_seen_at", "size")
 		for _, na := range chunk {
-			ins.Values(int64(na.item.Signature), na.plan.FetchedAt.UTC(), 1)
+			ins.Values(int64(groupable(na.item.Article)), na.plan.FetchedAt.UTC(), 1)
 		}
 		q, args := ins.Returning("id").Query()
-		part, err := queryInts(ctx, s.db, q, args...)
+		part, err := queryInts(ctx, tx, q, args...)
 		if err != nil {
 			return nil, fmt.Errorf("store: create stories: %w", err)
 		}
@@ -1067,6 +1095,86 @@ func (s *Store) Refresh(ctx context.Context) error {
 	return s.sweepStories(ctx)
 }
 
+// storyLock is the first key of the advisory lock under which stories are matched and
+// created, database-wide (the second is the schema).
+const storyLock = 729_411_708
+
+// loadStories adds to the index the groupable stories created by other processes since
+// the last call (within the story window, the first time), read in tx under the lock.
+func (s *Store) loadStories(ctx context.Context, tx *sql.Tx) error {
+	now := s.now()
+	where := entsql.GT("id", s.storyMax)
+	if s.storyMax == 0 {
+		where = entsql.GTE("first_seen_at", now.Add(-s.stories.window).UTC())
+		var top sql.NullInt64
+		if err := tx.QueryRowContext(ctx, "SELECT max(id) FROM stories").Scan(&top); err != nil {
+			return fmt.Errorf("store: load stories: %w", err)
+		}
+		defer func(top int) { s.storyMax = max(s.storyMax, top) }(int(top.Int64))
+	}
+	q, args := s.builder().Select("id", "signature", "first_seen_at").From(entsql.Table("stories")).Where(where).Query()
+	rows, err := tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return fmt.Errorf("store: load stories: %w", err)
+	}
+	defer rows.Close()
+	var loaded []recentArticle
+	for rows.Next() {
+		var (
+			id  int
+			sig int64
+			at  time.Time
+		)
+		if err := rows.Scan(&id, &sig, &at); err != nil {
+			return fmt.Errorf("store: load stories: %w", err)
+		}
+		s.storyMax = max(s.storyMax, id)
+		if sig != 0 {
+			loaded = append(loaded, recentArticle{sig: uint64(sig), published: at.Unix(), story: id})
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: load stories: %w", err)
+	}
+	s.stories.add(loaded)
+	return nil
+}
+
+// forgetMissing removes from the index the stories of batch's articles that no longer
+// exist: another process deleted a story it had made for a batch that failed, after this
+// one loaded it. Without this, the articles that join it would fail at every retry.
+func (s *Store) forgetMissing(ctx context.Context, b *newBatch) {
+	var joined []any
+	for _, u := range b.urls {
+		if na := b.byURL[u]; !na.created && na.story > 0 {
+			joined = append(joined, na.story)
+		}
+	}
+	if len(joined) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	present := map[int]bool{}
+	for chunk := range slices.Chunk(joined, rowsPerStatement) {
+		q, args := s.builder().Select("id").From(entsql.Table("stories")).Where(entsql.In("id", chunk...)).Query()
+		ids, err := queryInts(ctx, s.db, q, args...)
+		if err != nil {
+			return
+		}
+		for _, id := range ids {
+			present[id] = true
+		}
+	}
+	var gone []int
+	for _, id := range joined {
+		if !present[id.(int)] {
+			gone = append(gone, id.(int))
+		}
+	}
+	s.stories.forget(gone)
+}
+
 // storyUnused says that no article belongs to the story.
 var storyUnused = entsql.P(func(b *entsql.Builder) {
 	b.WriteString("NOT EXISTS (SELECT 1 FROM articles WHERE articles.story_id = stories.id)")
@@ -1206,6 +1314,30 @@ func (x *storyIndex) addPending(entries []recentArticle) uint64 {
 		x.sigs = append(x.sigs, e.sig)
 	}
 	return x.tokens
+}
+
+// add adds committed entries.
+func (x *storyIndex) add(entries []recentArticle) {
+	if len(entries) == 0 {
+		return
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	for _, e := range entries {
+		x.entries = append(x.entries, e)
+		x.sigs = append(x.sigs, e.sig)
+	}
+}
+
+// forget removes the entries of stories that no longer exist.
+func (x *storyIndex) forget(stories []int) {
+	if len(stories) == 0 {
+		return
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.entries = slices.DeleteFunc(x.entries, func(e recentArticle) bool { return slices.Contains(stories, e.story) })
+	x.resync()
 }
 
 // dropPending removes the entries of a transaction that rolled back.

@@ -178,3 +178,72 @@ func TestStoryOfExistingArticle(t *testing.T) {
 		}
 	})
 }
+
+// TestStoriesAcrossProcesses: two stores on one database, as two worker processes, each
+// with its own index and no refresh in between: a reprint stored by the second joins the
+// story the first made a moment before; and a story the other process deleted (its batch
+// failed) after this one loaded it costs one failed attempt, not the batch.
+func TestStoriesAcrossProcesses(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		ctx := t.Context()
+		at := time.Date(2026, 3, 3, 9, 0, 0, 0, time.UTC)
+		one := New(db.SQL, db.Dialect, Options{Now: func() time.Time { return at }})
+		two := New(db.SQL, db.Dialect, Options{Now: func() time.Time { return at }})
+		for _, s := range []*Store{one, two} {
+			if err := s.Refresh(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		text := func(n int, tail string) string {
+			var w strings.Builder
+			for k := range 40 {
+				fmt.Fprintf(&w, "mot%d_%d ", n, k)
+			}
+			return w.String() + tail
+		}
+		item := func(u, text string) Item {
+			sig, sh := normalize.Signature(text)
+			return Item{Link: u, Article: normalize.Article{Key: u, URL: u, Title: "Dépêche", Text: text, ContentHash: text,
+				PublishedAt: at, Signature: sig, Shingles: sh}}
+		}
+		save := func(s *Store, name string, items ...Item) error {
+			fd := db.Client.Feed.Create().SetURL("https://" + name + ".test/feed").SetLeaseOwner("me").
+				SetLeaseExpiresAt(time.Now().Add(time.Hour)).SaveX(ctx)
+			_, err := s.Save(ctx, &Plan{FeedID: fd.ID, Language: "fr", FetchedAt: at, New: items},
+				FeedUpdate{ID: fd.ID, Owner: "me", Status: "ok", FetchedAt: at, NextFetchAt: at.Add(time.Hour)}, nil)
+			return err
+		}
+		if err := save(one, "a", item("https://a.test/1", text(1, "selon l'agence."))); err != nil {
+			t.Fatal(err)
+		}
+		if err := save(two, "b", item("https://b.test/1", text(1, "selon notre correspondant."))); err != nil {
+			t.Fatal(err)
+		}
+		a := db.Client.Article.Query().Where(article.URL("https://a.test/1")).OnlyX(ctx)
+		b := db.Client.Article.Query().Where(article.URL("https://b.test/1")).OnlyX(ctx)
+		if *a.StoryID != *b.StoryID {
+			t.Fatalf("a reprint stored by another process made its own story (%d, %d)", *a.StoryID, *b.StoryID)
+		}
+		if st := db.Client.Story.GetX(ctx, *a.StoryID); st.Size != 2 {
+			t.Errorf("story size %d, want 2", st.Size)
+		}
+
+		// A story loaded by two, then deleted by one (as after its batch failed).
+		if err := save(one, "c", item("https://c.test/1", text(2, "selon l'agence."))); err != nil {
+			t.Fatal(err)
+		}
+		if err := save(two, "d", item("https://d.test/0", "court")); err != nil { // two loads the story
+			t.Fatal(err)
+		}
+		c := db.Client.Article.Query().Where(article.URL("https://c.test/1")).OnlyX(ctx)
+		db.Client.Article.UpdateOne(c).ClearStory().ExecX(ctx)
+		db.Client.Story.DeleteOneID(*c.StoryID).ExecX(ctx)
+		if err := save(two, "e", item("https://e.test/1", text(2, "selon notre correspondant."))); err != nil {
+			t.Fatalf("a reprint of a deleted story: %v", err)
+		}
+		e := db.Client.Article.Query().Where(article.URL("https://e.test/1")).OnlyX(ctx)
+		if e.StoryID == nil || *e.StoryID == *c.StoryID {
+			t.Errorf("the reprint's story: %v", e.StoryID)
+		}
+	})
+}
