@@ -1211,10 +1211,12 @@ func (s *Store) dropStories(ctx context.Context, b *newBatch, committed bool) {
 
 // Empty stories are swept once they are older than storySweepDelay: by then no
 // transaction that could still add an article to them is running. The first sweep of a
-// process looks back storySweepFirst; the next ones from where the last one stopped.
+// process looks back storySweepFirst (what a crash left, for a worker restarted within
+// the day; older leftovers stay, harmless rows of size 1 that no article joins); the next
+// ones from where the last one stopped, a few minutes of stories each.
 const (
 	storySweepDelay = time.Hour
-	storySweepFirst = 7 * 24 * time.Hour
+	storySweepFirst = 24 * time.Hour
 )
 
 // sweepStories deletes the stories that assignStories created and no article joined, and
