@@ -2,12 +2,12 @@ package tagging
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"coopdesk/ent"
 
@@ -95,26 +95,44 @@ func freshQuery(batch []articleResult, now time.Time, claim bool) (string, []any
 			continue
 		}
 		var (
-			scores    = make([]float64, len(t.rows))
-			methods   = make([]string, len(t.rows))
-			evidence  = make([]sql.NullString, len(t.rows))
-			articles  = make([]int64, len(t.rows))
-			targets   = make([]any, len(t.rows))
-			published = make([]string, len(t.rows))
+			scores    = make(pq.Float64Array, len(t.rows))
+			methods   = make(pq.StringArray, len(t.rows))
+			evidence  = make(pq.StringArray, len(t.rows)) // "" for none
+			articles  = make(pq.Int64Array, len(t.rows))
+			published = make(pq.Int64Array, len(t.rows)) // microseconds since the epoch
+			ids       pq.Int64Array
+			names     pq.StringArray
+			buf       []byte
 		)
 		for k, r := range t.rows {
-			scores[k], methods[k], articles[k], targets[k] = r.score, r.method, int64(r.article), r.target
-			published[k] = r.published.UTC().Format(time.RFC3339Nano)
+			scores[k], methods[k], articles[k] = r.score, r.method, int64(r.article)
+			published[k] = r.published.UnixMicro()
 			if len(r.evidence) > 0 {
-				j, err := json.Marshal(r.evidence)
-				if err != nil {
-					return "", nil, err
-				}
-				evidence[k] = sql.NullString{String: string(j), Valid: true}
+				buf = appendJSONStrings(buf[:0], r.evidence)
+				evidence[k] = string(buf)
+			}
+			switch v := r.target.(type) {
+			case int:
+				ids = append(ids, int64(v))
+			case string:
+				names = append(names, v)
+			default:
+				return "", nil, fmt.Errorf("tagging: target %v of %s: unexpected type %T", v, t.table, v)
 			}
 		}
+		var targets any = ids
+		if t.targetType == "varchar" {
+			targets = names
+		}
+		if len(ids)+len(names) != len(t.rows) || (t.targetType == "varchar") != (len(names) > 0) {
+			return "", nil, fmt.Errorf("tagging: targets of %s do not match its column", t.table)
+		}
 		n := len(args)
-		args = append(args, pq.Array(scores), pq.Array(methods), pq.Array(evidence), pq.Array(articles), pq.GenericArray{A: targets})
+		// Arrays of numbers and of plain strings encode and parse much faster than
+		// arrays of timestamps or of nullable values: published_at travels as
+		// microseconds (exact: the interval product stays in integers below 2^53), a
+		// missing evidence as an empty string.
+		args = append(args, scores, methods, evidence, articles, targets)
 		cols, vals, extra, alias, from := "", "", "", "", "JOIN u ON u.id = v.article WHERE true"
 		if t.published {
 			cols, vals = ", published_at", ", u.published_at"
@@ -122,8 +140,8 @@ func freshQuery(batch []articleResult, now time.Time, claim bool) (string, []any
 		if !claim {
 			from = "WHERE true"
 			if t.published {
-				args = append(args, pq.Array(published))
-				vals, extra, alias = ", v.published", fmt.Sprintf(", $%d::timestamptz[]", len(args)), ", published"
+				args = append(args, published)
+				vals, extra, alias = ", timestamptz 'epoch' + v.published * interval '1 microsecond'", fmt.Sprintf(", $%d::int8[]", len(args)), ", published"
 			}
 		}
 		sep := ", "
@@ -131,7 +149,7 @@ func freshQuery(batch []articleResult, now time.Time, claim bool) (string, []any
 			sep, first = "WITH ", false
 		}
 		fmt.Fprintf(&b, "%si%d AS (INSERT INTO %s (score, method, evidence, removed, created_at, article_id, %s%s) "+
-			"SELECT v.score, v.method, v.evidence::jsonb, false, $1, v.article, v.target%s "+
+			"SELECT v.score, v.method, NULLIF(v.evidence, '')::jsonb, false, $1, v.article, v.target%s "+
 			"FROM unnest($%d::float8[], $%d::varchar[], $%d::text[], $%d::bigint[], $%d::%s[]%s) AS v(score, method, evidence, article, target%s) "+
 			from, sep, i, t.table, t.target, cols, vals, n+1, n+2, n+3, n+4, n+5, t.targetType, extra, alias)
 		if t.parent != "" {
@@ -164,6 +182,35 @@ func writeInserted(ctx context.Context, client *ent.Client, batch []articleResul
 		return fmt.Errorf("tagging: write tags: %w", err)
 	}
 	return nil
+}
+
+// appendJSONStrings appends the JSON array of ss to buf. Evidence terms are text of
+// printable characters: they go between quotes as they are; a string with a control
+// character, a quote, a backslash or invalid UTF-8 goes through encoding/json.
+func appendJSONStrings(buf []byte, ss []string) []byte {
+	buf = append(buf, '[')
+	for i, s := range ss {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		if plainJSON(s) {
+			buf = append(append(append(buf, '"'), s...), '"')
+			continue
+		}
+		j, _ := json.Marshal(s) // a string always marshals
+		buf = append(buf, j...)
+	}
+	return append(buf, ']')
+}
+
+// plainJSON reports whether s is valid between quotes in JSON as it is.
+func plainJSON(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return utf8.ValidString(s)
 }
 
 // uniqueRows keeps the first row of each (article, target).
