@@ -153,7 +153,13 @@ func freshQuery(batch []articleResult, now time.Time, claim bool) (string, []any
 			"FROM unnest($%d::float8[], $%d::varchar[], $%d::text[], $%d::bigint[], $%d::%s[]%s) AS v(score, method, evidence, article, target%s) "+
 			from, sep, i, t.table, t.target, cols, vals, n+1, n+2, n+3, n+4, n+5, t.targetType, extra, alias)
 		if t.parent != "" {
-			b.WriteString(" AND EXISTS (SELECT 1 FROM " + t.parent + " p WHERE p.id = v.target)")
+			// The targets that still exist, looked up once by primary key (an InitPlan):
+			// a semi-join lets the planner, which expects 100 rows of any unnest, hash the
+			// whole parent table (34,000 authorities) at every statement.
+			distinct := slices.Clone(ids)
+			slices.Sort(distinct)
+			args = append(args, slices.Compact(distinct))
+			fmt.Fprintf(&b, " AND v.target = ANY(ARRAY(SELECT p.id FROM %s p WHERE p.id = ANY($%d::bigint[])))", t.parent, len(args))
 		}
 		if claim {
 			b.WriteString(" ON CONFLICT (article_id, " + t.target + ") DO NOTHING")

@@ -375,3 +375,42 @@ func TestPreload(t *testing.T) {
 		}
 	})
 }
+
+// TestDeletedAuthority: an authority deleted after the tagger was built (the stage has
+// not reloaded yet) is left out of the mentions; the feed's articles are stored and
+// tagged all the same, not failed on the foreign key.
+func TestDeletedAuthority(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		ctx := t.Context()
+		f := setup(t, db)
+		stage := newStage(db)
+		if err := stage.Load(ctx); err != nil {
+			t.Fatal(err)
+		}
+		res, err := stage.TagText(ctx, sfaxItem.title, sfaxItem.text, "fr", "TN")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if mentions := stage.Mentions(res); !slices.ContainsFunc(mentions, func(m tagging.Mention) bool { return m.AuthorityID == f.sfax }) {
+			t.Fatalf("the tagger does not know the authority: %+v", mentions)
+		}
+		db.Client.Partnership.Delete().ExecX(ctx)
+		db.Client.LocalAuthority.DeleteOneID(f.sfax).ExecX(ctx)
+
+		srv := &feedServer{}
+		srv.set(sfaxItem, tripoliItem)
+		hs := httptest.NewServer(srv)
+		defer hs.Close()
+		if _, err := worker.AddFeed(ctx, db.Client, hs.URL+"/feed", "", "TN", "fr"); err != nil {
+			t.Fatal(err)
+		}
+		pass(t, db, stage)
+		_, sfax := tagsOf(t, db.Client, "sfax")
+		if !sfax.tagged || !slices.Equal(sfax.groups, []string{"tunisie"}) || slices.Contains(sfax.mentions, f.sfax) {
+			t.Errorf("Sfax: %+v, want tagged tunisie without the deleted authority %d", sfax, f.sfax)
+		}
+		if len(sfax.mentions) == 0 {
+			t.Errorf("Sfax: no mention left (the gouvernorat of Sfax is a partner-country unit): %+v", sfax)
+		}
+	})
+}
