@@ -206,9 +206,17 @@ func benchIngest(b *testing.B, feed func(site string, n int) []byte) {
 				}
 			}
 		}()
-		return func() run {
+		// The end is taken when the process exits, not when its waiter is called.
+		var end time.Time
+		exited := make(chan error, 1)
+		go func() {
 			err := cmd.Wait()
-			wall := time.Since(start)
+			end = time.Now()
+			exited <- err
+		}()
+		return func() run {
+			err := <-exited
+			wall := end.Sub(start)
 			close(done)
 			<-sampled
 			if err != nil {
