@@ -35,6 +35,7 @@ import (
 	"coopdesk/ent/partnership"
 	"coopdesk/ent/savedsearch"
 	"coopdesk/ent/story"
+	"coopdesk/ent/tagrule"
 	"coopdesk/ent/theme"
 	"coopdesk/ent/training"
 	"coopdesk/ent/trainingregistration"
@@ -101,6 +102,8 @@ type Client struct {
 	SavedSearch *SavedSearchClient
 	// Story is the client for interacting with the Story builders.
 	Story *StoryClient
+	// TagRule is the client for interacting with the TagRule builders.
+	TagRule *TagRuleClient
 	// Theme is the client for interacting with the Theme builders.
 	Theme *ThemeClient
 	// Training is the client for interacting with the Training builders.
@@ -144,6 +147,7 @@ func (c *Client) init() {
 	c.Partnership = NewPartnershipClient(c.config)
 	c.SavedSearch = NewSavedSearchClient(c.config)
 	c.Story = NewStoryClient(c.config)
+	c.TagRule = NewTagRuleClient(c.config)
 	c.Theme = NewThemeClient(c.config)
 	c.Training = NewTrainingClient(c.config)
 	c.TrainingRegistration = NewTrainingRegistrationClient(c.config)
@@ -264,6 +268,7 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Partnership:          NewPartnershipClient(cfg),
 		SavedSearch:          NewSavedSearchClient(cfg),
 		Story:                NewStoryClient(cfg),
+		TagRule:              NewTagRuleClient(cfg),
 		Theme:                NewThemeClient(cfg),
 		Training:             NewTrainingClient(cfg),
 		TrainingRegistration: NewTrainingRegistrationClient(cfg),
@@ -311,6 +316,7 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Partnership:          NewPartnershipClient(cfg),
 		SavedSearch:          NewSavedSearchClient(cfg),
 		Story:                NewStoryClient(cfg),
+		TagRule:              NewTagRuleClient(cfg),
 		Theme:                NewThemeClient(cfg),
 		Training:             NewTrainingClient(cfg),
 		TrainingRegistration: NewTrainingRegistrationClient(cfg),
@@ -348,8 +354,8 @@ func (c *Client) Use(hooks ...Hook) {
 		c.ArticleSource, c.ArticleTopic, c.ChangeLogEntry, c.Contact, c.Country,
 		c.CountryGroup, c.Digest, c.DigestDelivery, c.DigestSubscription, c.Dossier,
 		c.DossierEvent, c.Feed, c.LocalAuthority, c.Meeting, c.Milestone,
-		c.Organization, c.Partnership, c.SavedSearch, c.Story, c.Theme, c.Training,
-		c.TrainingRegistration, c.User,
+		c.Organization, c.Partnership, c.SavedSearch, c.Story, c.TagRule, c.Theme,
+		c.Training, c.TrainingRegistration, c.User,
 	} {
 		n.Use(hooks...)
 	}
@@ -363,8 +369,8 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 		c.ArticleSource, c.ArticleTopic, c.ChangeLogEntry, c.Contact, c.Country,
 		c.CountryGroup, c.Digest, c.DigestDelivery, c.DigestSubscription, c.Dossier,
 		c.DossierEvent, c.Feed, c.LocalAuthority, c.Meeting, c.Milestone,
-		c.Organization, c.Partnership, c.SavedSearch, c.Story, c.Theme, c.Training,
-		c.TrainingRegistration, c.User,
+		c.Organization, c.Partnership, c.SavedSearch, c.Story, c.TagRule, c.Theme,
+		c.Training, c.TrainingRegistration, c.User,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -421,6 +427,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.SavedSearch.mutate(ctx, m)
 	case *StoryMutation:
 		return c.Story.mutate(ctx, m)
+	case *TagRuleMutation:
+		return c.TagRule.mutate(ctx, m)
 	case *ThemeMutation:
 		return c.Theme.mutate(ctx, m)
 	case *TrainingMutation:
@@ -5242,6 +5250,187 @@ func (c *StoryClient) mutate(ctx context.Context, m *StoryMutation) (Value, erro
 	}
 }
 
+// TagRuleClient is a client for the TagRule schema.
+type TagRuleClient struct {
+	config
+}
+
+// NewTagRuleClient returns a client for the TagRule from the given config.
+func NewTagRuleClient(c config) *TagRuleClient {
+	return &TagRuleClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `tagrule.Hooks(f(g(h())))`.
+func (c *TagRuleClient) Use(hooks ...Hook) {
+	c.hooks.TagRule = append(c.hooks.TagRule, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `tagrule.Intercept(f(g(h())))`.
+func (c *TagRuleClient) Intercept(interceptors ...Interceptor) {
+	c.inters.TagRule = append(c.inters.TagRule, interceptors...)
+}
+
+// Create returns a builder for creating a TagRule entity.
+func (c *TagRuleClient) Create() *TagRuleCreate {
+	mutation := newTagRuleMutation(c.config, OpCreate)
+	return &TagRuleCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of TagRule entities.
+func (c *TagRuleClient) CreateBulk(builders ...*TagRuleCreate) *TagRuleCreateBulk {
+	return &TagRuleCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *TagRuleClient) MapCreateBulk(slice any, setFunc func(*TagRuleCreate, int)) *TagRuleCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &TagRuleCreateBulk{err: fmt.Errorf("calling to TagRuleClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*TagRuleCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &TagRuleCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for TagRule.
+func (c *TagRuleClient) Update() *TagRuleUpdate {
+	mutation := newTagRuleMutation(c.config, OpUpdate)
+	return &TagRuleUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *TagRuleClient) UpdateOne(_m *TagRule) *TagRuleUpdateOne {
+	mutation := newTagRuleMutation(c.config, OpUpdateOne, withTagRule(_m))
+	return &TagRuleUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *TagRuleClient) UpdateOneID(id int) *TagRuleUpdateOne {
+	mutation := newTagRuleMutation(c.config, OpUpdateOne, withTagRuleID(id))
+	return &TagRuleUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for TagRule.
+func (c *TagRuleClient) Delete() *TagRuleDelete {
+	mutation := newTagRuleMutation(c.config, OpDelete)
+	return &TagRuleDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *TagRuleClient) DeleteOne(_m *TagRule) *TagRuleDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *TagRuleClient) DeleteOneID(id int) *TagRuleDeleteOne {
+	builder := c.Delete().Where(tagrule.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &TagRuleDeleteOne{builder}
+}
+
+// Query returns a query builder for TagRule.
+func (c *TagRuleClient) Query() *TagRuleQuery {
+	return &TagRuleQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeTagRule},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a TagRule entity by its id.
+func (c *TagRuleClient) Get(ctx context.Context, id int) (*TagRule, error) {
+	return c.Query().Where(tagrule.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *TagRuleClient) GetX(ctx context.Context, id int) *TagRule {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// QueryCreatedBy queries the created_by edge of a TagRule.
+func (c *TagRuleClient) QueryCreatedBy(_m *TagRule) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(tagrule.Table, tagrule.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, tagrule.CreatedByTable, tagrule.CreatedByColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryUpdatedBy queries the updated_by edge of a TagRule.
+func (c *TagRuleClient) QueryUpdatedBy(_m *TagRule) *UserQuery {
+	query := (&UserClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(tagrule.Table, tagrule.FieldID, id),
+			sqlgraph.To(user.Table, user.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, tagrule.UpdatedByTable, tagrule.UpdatedByColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// QueryGroup queries the group edge of a TagRule.
+func (c *TagRuleClient) QueryGroup(_m *TagRule) *CountryGroupQuery {
+	query := (&CountryGroupClient{config: c.config}).Query()
+	query.path = func(context.Context) (fromV *sql.Selector, _ error) {
+		id := _m.ID
+		step := sqlgraph.NewStep(
+			sqlgraph.From(tagrule.Table, tagrule.FieldID, id),
+			sqlgraph.To(countrygroup.Table, countrygroup.FieldID),
+			sqlgraph.Edge(sqlgraph.M2O, false, tagrule.GroupTable, tagrule.GroupColumn),
+		)
+		fromV = sqlgraph.Neighbors(_m.driver.Dialect(), step)
+		return fromV, nil
+	}
+	return query
+}
+
+// Hooks returns the client hooks.
+func (c *TagRuleClient) Hooks() []Hook {
+	return c.hooks.TagRule
+}
+
+// Interceptors returns the client interceptors.
+func (c *TagRuleClient) Interceptors() []Interceptor {
+	return c.inters.TagRule
+}
+
+func (c *TagRuleClient) mutate(ctx context.Context, m *TagRuleMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&TagRuleCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&TagRuleUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&TagRuleUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&TagRuleDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown TagRule mutation op: %q", m.Op())
+	}
+}
+
 // ThemeClient is a client for the Theme schema.
 type ThemeClient struct {
 	config
@@ -6005,14 +6194,14 @@ type (
 		ArticleTopic, ChangeLogEntry, Contact, Country, CountryGroup, Digest,
 		DigestDelivery, DigestSubscription, Dossier, DossierEvent, Feed,
 		LocalAuthority, Meeting, Milestone, Organization, Partnership, SavedSearch,
-		Story, Theme, Training, TrainingRegistration, User []ent.Hook
+		Story, TagRule, Theme, Training, TrainingRegistration, User []ent.Hook
 	}
 	inters struct {
 		APIToken, AgendaItem, Article, ArticleGroupTag, ArticleMention, ArticleSource,
 		ArticleTopic, ChangeLogEntry, Contact, Country, CountryGroup, Digest,
 		DigestDelivery, DigestSubscription, Dossier, DossierEvent, Feed,
 		LocalAuthority, Meeting, Milestone, Organization, Partnership, SavedSearch,
-		Story, Theme, Training, TrainingRegistration, User []ent.Interceptor
+		Story, TagRule, Theme, Training, TrainingRegistration, User []ent.Interceptor
 	}
 )
 

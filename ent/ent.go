@@ -28,6 +28,7 @@ import (
 	"coopdesk/ent/partnership"
 	"coopdesk/ent/savedsearch"
 	"coopdesk/ent/story"
+	"coopdesk/ent/tagrule"
 	"coopdesk/ent/theme"
 	"coopdesk/ent/training"
 	"coopdesk/ent/trainingregistration"
@@ -124,6 +125,7 @@ func checkColumn(t, c string) error {
 			partnership.Table:          partnership.ValidColumn,
 			savedsearch.Table:          savedsearch.ValidColumn,
 			story.Table:                story.ValidColumn,
+			tagrule.Table:              tagrule.ValidColumn,
 			theme.Table:                theme.ValidColumn,
 			training.Table:             training.ValidColumn,
 			trainingregistration.Table: trainingregistration.ValidColumn,

@@ -27,6 +27,7 @@ import (
 	"coopdesk/ent/partnership"
 	"coopdesk/ent/savedsearch"
 	"coopdesk/ent/story"
+	"coopdesk/ent/tagrule"
 	"coopdesk/ent/theme"
 	"coopdesk/ent/training"
 	"coopdesk/ent/trainingregistration"
@@ -6870,6 +6871,181 @@ func newStoryPaginateArgs(rv map[string]any) *storyPaginateArgs {
 	}
 	if v, ok := rv[whereField].(*StoryWhereInput); ok {
 		args.opts = append(args.opts, WithStoryFilter(v.Filter))
+	}
+	return args
+}
+
+// CollectFields tells the query-builder to eagerly load connected nodes by resolver context.
+func (_q *TagRuleQuery) CollectFields(ctx context.Context, satisfies ...string) (*TagRuleQuery, error) {
+	fc := graphql.GetFieldContext(ctx)
+	if fc == nil {
+		return _q, nil
+	}
+	if err := _q.collectField(ctx, false, graphql.GetOperationContext(ctx), fc.Field, nil, satisfies...); err != nil {
+		return nil, err
+	}
+	return _q, nil
+}
+
+func (_q *TagRuleQuery) collectField(ctx context.Context, oneNode bool, opCtx *graphql.OperationContext, collected graphql.CollectedField, path []string, satisfies ...string) error {
+	path = append([]string(nil), path...)
+	var (
+		unknownSeen    bool
+		fieldSeen      = make(map[string]struct{}, len(tagrule.Columns))
+		selectedFields = []string{tagrule.FieldID}
+	)
+	for _, field := range graphql.CollectFields(opCtx, collected.Selections, satisfies) {
+		switch field.Name {
+
+		case "createdBy":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&UserClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, userImplementors)...); err != nil {
+				return err
+			}
+			_q.withCreatedBy = query
+			if _, ok := fieldSeen[tagrule.FieldCreatedByID]; !ok {
+				selectedFields = append(selectedFields, tagrule.FieldCreatedByID)
+				fieldSeen[tagrule.FieldCreatedByID] = struct{}{}
+			}
+
+		case "updatedBy":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&UserClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, userImplementors)...); err != nil {
+				return err
+			}
+			_q.withUpdatedBy = query
+			if _, ok := fieldSeen[tagrule.FieldUpdatedByID]; !ok {
+				selectedFields = append(selectedFields, tagrule.FieldUpdatedByID)
+				fieldSeen[tagrule.FieldUpdatedByID] = struct{}{}
+			}
+
+		case "group":
+			var (
+				alias = field.Alias
+				path  = append(path, alias)
+				query = (&CountryGroupClient{config: _q.config}).Query()
+			)
+			if err := query.collectField(ctx, oneNode, opCtx, field, path, mayAddCondition(satisfies, countrygroupImplementors)...); err != nil {
+				return err
+			}
+			_q.withGroup = query
+			if _, ok := fieldSeen[tagrule.FieldGroupID]; !ok {
+				selectedFields = append(selectedFields, tagrule.FieldGroupID)
+				fieldSeen[tagrule.FieldGroupID] = struct{}{}
+			}
+		case "createdAt":
+			if _, ok := fieldSeen[tagrule.FieldCreatedAt]; !ok {
+				selectedFields = append(selectedFields, tagrule.FieldCreatedAt)
+				fieldSeen[tagrule.FieldCreatedAt] = struct{}{}
+			}
+		case "updatedAt":
+			if _, ok := fieldSeen[tagrule.FieldUpdatedAt]; !ok {
+				selectedFields = append(selectedFields, tagrule.FieldUpdatedAt)
+				fieldSeen[tagrule.FieldUpdatedAt] = struct{}{}
+			}
+		case "pattern":
+			if _, ok := fieldSeen[tagrule.FieldPattern]; !ok {
+				selectedFields = append(selectedFields, tagrule.FieldPattern)
+				fieldSeen[tagrule.FieldPattern] = struct{}{}
+			}
+		case "groupID":
+			if _, ok := fieldSeen[tagrule.FieldGroupID]; !ok {
+				selectedFields = append(selectedFields, tagrule.FieldGroupID)
+				fieldSeen[tagrule.FieldGroupID] = struct{}{}
+			}
+		case "topic":
+			if _, ok := fieldSeen[tagrule.FieldTopic]; !ok {
+				selectedFields = append(selectedFields, tagrule.FieldTopic)
+				fieldSeen[tagrule.FieldTopic] = struct{}{}
+			}
+		case "weight":
+			if _, ok := fieldSeen[tagrule.FieldWeight]; !ok {
+				selectedFields = append(selectedFields, tagrule.FieldWeight)
+				fieldSeen[tagrule.FieldWeight] = struct{}{}
+			}
+		case "enabled":
+			if _, ok := fieldSeen[tagrule.FieldEnabled]; !ok {
+				selectedFields = append(selectedFields, tagrule.FieldEnabled)
+				fieldSeen[tagrule.FieldEnabled] = struct{}{}
+			}
+		case "note":
+			if _, ok := fieldSeen[tagrule.FieldNote]; !ok {
+				selectedFields = append(selectedFields, tagrule.FieldNote)
+				fieldSeen[tagrule.FieldNote] = struct{}{}
+			}
+		case "id":
+		case "__typename":
+		default:
+			unknownSeen = true
+		}
+	}
+	if !unknownSeen {
+		_q.Select(selectedFields...)
+	}
+	return nil
+}
+
+type tagrulePaginateArgs struct {
+	first, last   *int
+	after, before *Cursor
+	opts          []TagRulePaginateOption
+}
+
+func newTagRulePaginateArgs(rv map[string]any) *tagrulePaginateArgs {
+	args := &tagrulePaginateArgs{}
+	if rv == nil {
+		return args
+	}
+	if v := rv[firstField]; v != nil {
+		args.first = v.(*int)
+	}
+	if v := rv[lastField]; v != nil {
+		args.last = v.(*int)
+	}
+	if v := rv[afterField]; v != nil {
+		args.after = v.(*Cursor)
+	}
+	if v := rv[beforeField]; v != nil {
+		args.before = v.(*Cursor)
+	}
+	if v, ok := rv[orderByField]; ok {
+		switch v := v.(type) {
+		case []*TagRuleOrder:
+			args.opts = append(args.opts, WithTagRuleOrder(v))
+		case []any:
+			var orders []*TagRuleOrder
+			for i := range v {
+				mv, ok := v[i].(map[string]any)
+				if !ok {
+					continue
+				}
+				var (
+					err1, err2 error
+					order      = &TagRuleOrder{Field: &TagRuleOrderField{}, Direction: entgql.OrderDirectionAsc}
+				)
+				if d, ok := mv[directionField]; ok {
+					err1 = order.Direction.UnmarshalGQL(d)
+				}
+				if f, ok := mv[fieldField]; ok {
+					err2 = order.Field.UnmarshalGQL(f)
+				}
+				if err1 == nil && err2 == nil {
+					orders = append(orders, order)
+				}
+			}
+			args.opts = append(args.opts, WithTagRuleOrder(orders))
+		}
+	}
+	if v, ok := rv[whereField].(*TagRuleWhereInput); ok {
+		args.opts = append(args.opts, WithTagRuleFilter(v.Filter))
 	}
 	return args
 }

@@ -1264,6 +1264,30 @@ func (_m *Story) Articles(
 	return _m.QueryArticles().Paginate(ctx, after, first, before, last, opts...)
 }
 
+func (_m *TagRule) CreatedBy(ctx context.Context) (*User, error) {
+	result, err := _m.Edges.CreatedByOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryCreatedBy().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *TagRule) UpdatedBy(ctx context.Context) (*User, error) {
+	result, err := _m.Edges.UpdatedByOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryUpdatedBy().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
+func (_m *TagRule) Group(ctx context.Context) (*CountryGroup, error) {
+	result, err := _m.Edges.GroupOrErr()
+	if IsNotLoaded(err) {
+		result, err = _m.QueryGroup().Only(ctx)
+	}
+	return result, MaskNotFound(err)
+}
+
 func (_m *Theme) Partnerships(
 	ctx context.Context, after *Cursor, first *int, before *Cursor, last *int, orderBy []*PartnershipOrder, where *PartnershipWhereInput,
 ) (*PartnershipConnection, error) {

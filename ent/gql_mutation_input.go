@@ -8,6 +8,7 @@ import (
 	"coopdesk/ent/meeting"
 	"coopdesk/ent/organization"
 	"coopdesk/ent/partnership"
+	"coopdesk/ent/tagrule"
 	"coopdesk/ent/training"
 	"coopdesk/ent/trainingregistration"
 	"coopdesk/ent/user"
@@ -1778,6 +1779,98 @@ func (c *PartnershipUpdate) SetInput(i UpdatePartnershipInput) *PartnershipUpdat
 
 // SetInput applies the change-set in the UpdatePartnershipInput on the PartnershipUpdateOne builder.
 func (c *PartnershipUpdateOne) SetInput(i UpdatePartnershipInput) *PartnershipUpdateOne {
+	i.Mutate(c.Mutation())
+	return c
+}
+
+// CreateTagRuleInput represents a mutation input for creating tagrules.
+type CreateTagRuleInput struct {
+	Pattern string
+	Topic   *tagrule.Topic
+	Weight  *float64
+	Enabled *bool
+	Note    *string
+	GroupID *int
+}
+
+// Mutate applies the CreateTagRuleInput on the TagRuleMutation builder.
+func (i *CreateTagRuleInput) Mutate(m *TagRuleMutation) {
+	m.SetPattern(i.Pattern)
+	if v := i.Topic; v != nil {
+		m.SetTopic(*v)
+	}
+	if v := i.Weight; v != nil {
+		m.SetWeight(*v)
+	}
+	if v := i.Enabled; v != nil {
+		m.SetEnabled(*v)
+	}
+	if v := i.Note; v != nil {
+		m.SetNote(*v)
+	}
+	if v := i.GroupID; v != nil {
+		m.SetGroupID(*v)
+	}
+}
+
+// SetInput applies the change-set in the CreateTagRuleInput on the TagRuleCreate builder.
+func (c *TagRuleCreate) SetInput(i CreateTagRuleInput) *TagRuleCreate {
+	i.Mutate(c.Mutation())
+	return c
+}
+
+// UpdateTagRuleInput represents a mutation input for updating tagrules.
+type UpdateTagRuleInput struct {
+	Pattern    *string
+	ClearTopic bool
+	Topic      *tagrule.Topic
+	Weight     *float64
+	Enabled    *bool
+	ClearNote  bool
+	Note       *string
+	ClearGroup bool
+	GroupID    *int
+}
+
+// Mutate applies the UpdateTagRuleInput on the TagRuleMutation builder.
+func (i *UpdateTagRuleInput) Mutate(m *TagRuleMutation) {
+	if v := i.Pattern; v != nil {
+		m.SetPattern(*v)
+	}
+	if i.ClearTopic {
+		m.ClearTopic()
+	}
+	if v := i.Topic; v != nil {
+		m.SetTopic(*v)
+	}
+	if v := i.Weight; v != nil {
+		m.SetWeight(*v)
+	}
+	if v := i.Enabled; v != nil {
+		m.SetEnabled(*v)
+	}
+	if i.ClearNote {
+		m.ClearNote()
+	}
+	if v := i.Note; v != nil {
+		m.SetNote(*v)
+	}
+	if i.ClearGroup {
+		m.ClearGroup()
+	}
+	if v := i.GroupID; v != nil {
+		m.SetGroupID(*v)
+	}
+}
+
+// SetInput applies the change-set in the UpdateTagRuleInput on the TagRuleUpdate builder.
+func (c *TagRuleUpdate) SetInput(i UpdateTagRuleInput) *TagRuleUpdate {
+	i.Mutate(c.Mutation())
+	return c
+}
+
+// SetInput applies the change-set in the UpdateTagRuleInput on the TagRuleUpdateOne builder.
+func (c *TagRuleUpdateOne) SetInput(i UpdateTagRuleInput) *TagRuleUpdateOne {
 	i.Mutate(c.Mutation())
 	return c
 }

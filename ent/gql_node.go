@@ -28,6 +28,7 @@ import (
 	"coopdesk/ent/partnership"
 	"coopdesk/ent/savedsearch"
 	"coopdesk/ent/story"
+	"coopdesk/ent/tagrule"
 	"coopdesk/ent/theme"
 	"coopdesk/ent/training"
 	"coopdesk/ent/trainingregistration"
@@ -159,6 +160,11 @@ var storyImplementors = []string{"Story", "Node"}
 
 // IsNode implements the Node interface check for GQLGen.
 func (*Story) IsNode() {}
+
+var tagruleImplementors = []string{"TagRule", "Node"}
+
+// IsNode implements the Node interface check for GQLGen.
+func (*TagRule) IsNode() {}
 
 var themeImplementors = []string{"Theme", "Node"}
 
@@ -460,6 +466,15 @@ func (c *Client) noder(ctx context.Context, table string, id int) (Noder, error)
 			Where(story.ID(id))
 		if fc := graphql.GetFieldContext(ctx); fc != nil {
 			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, storyImplementors...); err != nil {
+				return nil, err
+			}
+		}
+		return query.Only(ctx)
+	case tagrule.Table:
+		query := c.TagRule.Query().
+			Where(tagrule.ID(id))
+		if fc := graphql.GetFieldContext(ctx); fc != nil {
+			if err := query.collectField(ctx, true, graphql.GetOperationContext(ctx), fc.Field, nil, tagruleImplementors...); err != nil {
 				return nil, err
 			}
 		}
@@ -929,6 +944,22 @@ func (c *Client) noders(ctx context.Context, table string, ids []int) ([]Noder, 
 		query := c.Story.Query().
 			Where(story.IDIn(ids...))
 		query, err := query.CollectFields(ctx, storyImplementors...)
+		if err != nil {
+			return nil, err
+		}
+		nodes, err := query.All(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, node := range nodes {
+			for _, noder := range idmap[node.ID] {
+				*noder = node
+			}
+		}
+	case tagrule.Table:
+		query := c.TagRule.Query().
+			Where(tagrule.IDIn(ids...))
+		query, err := query.CollectFields(ctx, tagruleImplementors...)
 		if err != nil {
 			return nil, err
 		}

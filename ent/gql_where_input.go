@@ -27,6 +27,7 @@ import (
 	"coopdesk/ent/predicate"
 	"coopdesk/ent/savedsearch"
 	"coopdesk/ent/story"
+	"coopdesk/ent/tagrule"
 	"coopdesk/ent/theme"
 	"coopdesk/ent/training"
 	"coopdesk/ent/trainingregistration"
@@ -11729,6 +11730,432 @@ func (i *StoryWhereInput) P() (predicate.Story, error) {
 		return predicates[0], nil
 	default:
 		return story.And(predicates...), nil
+	}
+}
+
+// TagRuleWhereInput represents a where input for filtering TagRule queries.
+type TagRuleWhereInput struct {
+	Predicates []predicate.TagRule  `json:"-"`
+	Not        *TagRuleWhereInput   `json:"not,omitempty"`
+	Or         []*TagRuleWhereInput `json:"or,omitempty"`
+	And        []*TagRuleWhereInput `json:"and,omitempty"`
+
+	// "id" field predicates.
+	ID      *int  `json:"id,omitempty"`
+	IDNEQ   *int  `json:"idNEQ,omitempty"`
+	IDIn    []int `json:"idIn,omitempty"`
+	IDNotIn []int `json:"idNotIn,omitempty"`
+	IDGT    *int  `json:"idGT,omitempty"`
+	IDGTE   *int  `json:"idGTE,omitempty"`
+	IDLT    *int  `json:"idLT,omitempty"`
+	IDLTE   *int  `json:"idLTE,omitempty"`
+
+	// "created_at" field predicates.
+	CreatedAt      *time.Time  `json:"createdAt,omitempty"`
+	CreatedAtNEQ   *time.Time  `json:"createdAtNEQ,omitempty"`
+	CreatedAtIn    []time.Time `json:"createdAtIn,omitempty"`
+	CreatedAtNotIn []time.Time `json:"createdAtNotIn,omitempty"`
+	CreatedAtGT    *time.Time  `json:"createdAtGT,omitempty"`
+	CreatedAtGTE   *time.Time  `json:"createdAtGTE,omitempty"`
+	CreatedAtLT    *time.Time  `json:"createdAtLT,omitempty"`
+	CreatedAtLTE   *time.Time  `json:"createdAtLTE,omitempty"`
+
+	// "updated_at" field predicates.
+	UpdatedAt      *time.Time  `json:"updatedAt,omitempty"`
+	UpdatedAtNEQ   *time.Time  `json:"updatedAtNEQ,omitempty"`
+	UpdatedAtIn    []time.Time `json:"updatedAtIn,omitempty"`
+	UpdatedAtNotIn []time.Time `json:"updatedAtNotIn,omitempty"`
+	UpdatedAtGT    *time.Time  `json:"updatedAtGT,omitempty"`
+	UpdatedAtGTE   *time.Time  `json:"updatedAtGTE,omitempty"`
+	UpdatedAtLT    *time.Time  `json:"updatedAtLT,omitempty"`
+	UpdatedAtLTE   *time.Time  `json:"updatedAtLTE,omitempty"`
+
+	// "pattern" field predicates.
+	Pattern             *string  `json:"pattern,omitempty"`
+	PatternNEQ          *string  `json:"patternNEQ,omitempty"`
+	PatternIn           []string `json:"patternIn,omitempty"`
+	PatternNotIn        []string `json:"patternNotIn,omitempty"`
+	PatternGT           *string  `json:"patternGT,omitempty"`
+	PatternGTE          *string  `json:"patternGTE,omitempty"`
+	PatternLT           *string  `json:"patternLT,omitempty"`
+	PatternLTE          *string  `json:"patternLTE,omitempty"`
+	PatternContains     *string  `json:"patternContains,omitempty"`
+	PatternHasPrefix    *string  `json:"patternHasPrefix,omitempty"`
+	PatternHasSuffix    *string  `json:"patternHasSuffix,omitempty"`
+	PatternEqualFold    *string  `json:"patternEqualFold,omitempty"`
+	PatternContainsFold *string  `json:"patternContainsFold,omitempty"`
+
+	// "group_id" field predicates.
+	GroupID       *int  `json:"groupID,omitempty"`
+	GroupIDNEQ    *int  `json:"groupIDNEQ,omitempty"`
+	GroupIDIn     []int `json:"groupIDIn,omitempty"`
+	GroupIDNotIn  []int `json:"groupIDNotIn,omitempty"`
+	GroupIDIsNil  bool  `json:"groupIDIsNil,omitempty"`
+	GroupIDNotNil bool  `json:"groupIDNotNil,omitempty"`
+
+	// "topic" field predicates.
+	Topic       *tagrule.Topic  `json:"topic,omitempty"`
+	TopicNEQ    *tagrule.Topic  `json:"topicNEQ,omitempty"`
+	TopicIn     []tagrule.Topic `json:"topicIn,omitempty"`
+	TopicNotIn  []tagrule.Topic `json:"topicNotIn,omitempty"`
+	TopicIsNil  bool            `json:"topicIsNil,omitempty"`
+	TopicNotNil bool            `json:"topicNotNil,omitempty"`
+
+	// "weight" field predicates.
+	Weight      *float64  `json:"weight,omitempty"`
+	WeightNEQ   *float64  `json:"weightNEQ,omitempty"`
+	WeightIn    []float64 `json:"weightIn,omitempty"`
+	WeightNotIn []float64 `json:"weightNotIn,omitempty"`
+	WeightGT    *float64  `json:"weightGT,omitempty"`
+	WeightGTE   *float64  `json:"weightGTE,omitempty"`
+	WeightLT    *float64  `json:"weightLT,omitempty"`
+	WeightLTE   *float64  `json:"weightLTE,omitempty"`
+
+	// "enabled" field predicates.
+	Enabled    *bool `json:"enabled,omitempty"`
+	EnabledNEQ *bool `json:"enabledNEQ,omitempty"`
+
+	// "note" field predicates.
+	Note             *string  `json:"note,omitempty"`
+	NoteNEQ          *string  `json:"noteNEQ,omitempty"`
+	NoteIn           []string `json:"noteIn,omitempty"`
+	NoteNotIn        []string `json:"noteNotIn,omitempty"`
+	NoteGT           *string  `json:"noteGT,omitempty"`
+	NoteGTE          *string  `json:"noteGTE,omitempty"`
+	NoteLT           *string  `json:"noteLT,omitempty"`
+	NoteLTE          *string  `json:"noteLTE,omitempty"`
+	NoteContains     *string  `json:"noteContains,omitempty"`
+	NoteHasPrefix    *string  `json:"noteHasPrefix,omitempty"`
+	NoteHasSuffix    *string  `json:"noteHasSuffix,omitempty"`
+	NoteIsNil        bool     `json:"noteIsNil,omitempty"`
+	NoteNotNil       bool     `json:"noteNotNil,omitempty"`
+	NoteEqualFold    *string  `json:"noteEqualFold,omitempty"`
+	NoteContainsFold *string  `json:"noteContainsFold,omitempty"`
+
+	// "group" edge predicates.
+	HasGroup     *bool                     `json:"hasGroup,omitempty"`
+	HasGroupWith []*CountryGroupWhereInput `json:"hasGroupWith,omitempty"`
+}
+
+// AddPredicates adds custom predicates to the where input to be used during the filtering phase.
+func (i *TagRuleWhereInput) AddPredicates(predicates ...predicate.TagRule) {
+	i.Predicates = append(i.Predicates, predicates...)
+}
+
+// Filter applies the TagRuleWhereInput filter on the TagRuleQuery builder.
+func (i *TagRuleWhereInput) Filter(q *TagRuleQuery) (*TagRuleQuery, error) {
+	if i == nil {
+		return q, nil
+	}
+	p, err := i.P()
+	if err != nil {
+		if err == ErrEmptyTagRuleWhereInput {
+			return q, nil
+		}
+		return nil, err
+	}
+	return q.Where(p), nil
+}
+
+// ErrEmptyTagRuleWhereInput is returned in case the TagRuleWhereInput is empty.
+var ErrEmptyTagRuleWhereInput = errors.New("ent: empty predicate TagRuleWhereInput")
+
+// P returns a predicate for filtering tagrules.
+// An error is returned if the input is empty or invalid.
+func (i *TagRuleWhereInput) P() (predicate.TagRule, error) {
+	var predicates []predicate.TagRule
+	if i.Not != nil {
+		p, err := i.Not.P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'not'", err)
+		}
+		predicates = append(predicates, tagrule.Not(p))
+	}
+	switch n := len(i.Or); {
+	case n == 1:
+		p, err := i.Or[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'or'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		or := make([]predicate.TagRule, 0, n)
+		for _, w := range i.Or {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'or'", err)
+			}
+			or = append(or, p)
+		}
+		predicates = append(predicates, tagrule.Or(or...))
+	}
+	switch n := len(i.And); {
+	case n == 1:
+		p, err := i.And[0].P()
+		if err != nil {
+			return nil, fmt.Errorf("%w: field 'and'", err)
+		}
+		predicates = append(predicates, p)
+	case n > 1:
+		and := make([]predicate.TagRule, 0, n)
+		for _, w := range i.And {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'and'", err)
+			}
+			and = append(and, p)
+		}
+		predicates = append(predicates, tagrule.And(and...))
+	}
+	predicates = append(predicates, i.Predicates...)
+	if i.ID != nil {
+		predicates = append(predicates, tagrule.IDEQ(*i.ID))
+	}
+	if i.IDNEQ != nil {
+		predicates = append(predicates, tagrule.IDNEQ(*i.IDNEQ))
+	}
+	if len(i.IDIn) > 0 {
+		predicates = append(predicates, tagrule.IDIn(i.IDIn...))
+	}
+	if len(i.IDNotIn) > 0 {
+		predicates = append(predicates, tagrule.IDNotIn(i.IDNotIn...))
+	}
+	if i.IDGT != nil {
+		predicates = append(predicates, tagrule.IDGT(*i.IDGT))
+	}
+	if i.IDGTE != nil {
+		predicates = append(predicates, tagrule.IDGTE(*i.IDGTE))
+	}
+	if i.IDLT != nil {
+		predicates = append(predicates, tagrule.IDLT(*i.IDLT))
+	}
+	if i.IDLTE != nil {
+		predicates = append(predicates, tagrule.IDLTE(*i.IDLTE))
+	}
+	if i.CreatedAt != nil {
+		predicates = append(predicates, tagrule.CreatedAtEQ(*i.CreatedAt))
+	}
+	if i.CreatedAtNEQ != nil {
+		predicates = append(predicates, tagrule.CreatedAtNEQ(*i.CreatedAtNEQ))
+	}
+	if len(i.CreatedAtIn) > 0 {
+		predicates = append(predicates, tagrule.CreatedAtIn(i.CreatedAtIn...))
+	}
+	if len(i.CreatedAtNotIn) > 0 {
+		predicates = append(predicates, tagrule.CreatedAtNotIn(i.CreatedAtNotIn...))
+	}
+	if i.CreatedAtGT != nil {
+		predicates = append(predicates, tagrule.CreatedAtGT(*i.CreatedAtGT))
+	}
+	if i.CreatedAtGTE != nil {
+		predicates = append(predicates, tagrule.CreatedAtGTE(*i.CreatedAtGTE))
+	}
+	if i.CreatedAtLT != nil {
+		predicates = append(predicates, tagrule.CreatedAtLT(*i.CreatedAtLT))
+	}
+	if i.CreatedAtLTE != nil {
+		predicates = append(predicates, tagrule.CreatedAtLTE(*i.CreatedAtLTE))
+	}
+	if i.UpdatedAt != nil {
+		predicates = append(predicates, tagrule.UpdatedAtEQ(*i.UpdatedAt))
+	}
+	if i.UpdatedAtNEQ != nil {
+		predicates = append(predicates, tagrule.UpdatedAtNEQ(*i.UpdatedAtNEQ))
+	}
+	if len(i.UpdatedAtIn) > 0 {
+		predicates = append(predicates, tagrule.UpdatedAtIn(i.UpdatedAtIn...))
+	}
+	if len(i.UpdatedAtNotIn) > 0 {
+		predicates = append(predicates, tagrule.UpdatedAtNotIn(i.UpdatedAtNotIn...))
+	}
+	if i.UpdatedAtGT != nil {
+		predicates = append(predicates, tagrule.UpdatedAtGT(*i.UpdatedAtGT))
+	}
+	if i.UpdatedAtGTE != nil {
+		predicates = append(predicates, tagrule.UpdatedAtGTE(*i.UpdatedAtGTE))
+	}
+	if i.UpdatedAtLT != nil {
+		predicates = append(predicates, tagrule.UpdatedAtLT(*i.UpdatedAtLT))
+	}
+	if i.UpdatedAtLTE != nil {
+		predicates = append(predicates, tagrule.UpdatedAtLTE(*i.UpdatedAtLTE))
+	}
+	if i.Pattern != nil {
+		predicates = append(predicates, tagrule.PatternEQ(*i.Pattern))
+	}
+	if i.PatternNEQ != nil {
+		predicates = append(predicates, tagrule.PatternNEQ(*i.PatternNEQ))
+	}
+	if len(i.PatternIn) > 0 {
+		predicates = append(predicates, tagrule.PatternIn(i.PatternIn...))
+	}
+	if len(i.PatternNotIn) > 0 {
+		predicates = append(predicates, tagrule.PatternNotIn(i.PatternNotIn...))
+	}
+	if i.PatternGT != nil {
+		predicates = append(predicates, tagrule.PatternGT(*i.PatternGT))
+	}
+	if i.PatternGTE != nil {
+		predicates = append(predicates, tagrule.PatternGTE(*i.PatternGTE))
+	}
+	if i.PatternLT != nil {
+		predicates = append(predicates, tagrule.PatternLT(*i.PatternLT))
+	}
+	if i.PatternLTE != nil {
+		predicates = append(predicates, tagrule.PatternLTE(*i.PatternLTE))
+	}
+	if i.PatternContains != nil {
+		predicates = append(predicates, tagrule.PatternContains(*i.PatternContains))
+	}
+	if i.PatternHasPrefix != nil {
+		predicates = append(predicates, tagrule.PatternHasPrefix(*i.PatternHasPrefix))
+	}
+	if i.PatternHasSuffix != nil {
+		predicates = append(predicates, tagrule.PatternHasSuffix(*i.PatternHasSuffix))
+	}
+	if i.PatternEqualFold != nil {
+		predicates = append(predicates, tagrule.PatternEqualFold(*i.PatternEqualFold))
+	}
+	if i.PatternContainsFold != nil {
+		predicates = append(predicates, tagrule.PatternContainsFold(*i.PatternContainsFold))
+	}
+	if i.GroupID != nil {
+		predicates = append(predicates, tagrule.GroupIDEQ(*i.GroupID))
+	}
+	if i.GroupIDNEQ != nil {
+		predicates = append(predicates, tagrule.GroupIDNEQ(*i.GroupIDNEQ))
+	}
+	if len(i.GroupIDIn) > 0 {
+		predicates = append(predicates, tagrule.GroupIDIn(i.GroupIDIn...))
+	}
+	if len(i.GroupIDNotIn) > 0 {
+		predicates = append(predicates, tagrule.GroupIDNotIn(i.GroupIDNotIn...))
+	}
+	if i.GroupIDIsNil {
+		predicates = append(predicates, tagrule.GroupIDIsNil())
+	}
+	if i.GroupIDNotNil {
+		predicates = append(predicates, tagrule.GroupIDNotNil())
+	}
+	if i.Topic != nil {
+		predicates = append(predicates, tagrule.TopicEQ(*i.Topic))
+	}
+	if i.TopicNEQ != nil {
+		predicates = append(predicates, tagrule.TopicNEQ(*i.TopicNEQ))
+	}
+	if len(i.TopicIn) > 0 {
+		predicates = append(predicates, tagrule.TopicIn(i.TopicIn...))
+	}
+	if len(i.TopicNotIn) > 0 {
+		predicates = append(predicates, tagrule.TopicNotIn(i.TopicNotIn...))
+	}
+	if i.TopicIsNil {
+		predicates = append(predicates, tagrule.TopicIsNil())
+	}
+	if i.TopicNotNil {
+		predicates = append(predicates, tagrule.TopicNotNil())
+	}
+	if i.Weight != nil {
+		predicates = append(predicates, tagrule.WeightEQ(*i.Weight))
+	}
+	if i.WeightNEQ != nil {
+		predicates = append(predicates, tagrule.WeightNEQ(*i.WeightNEQ))
+	}
+	if len(i.WeightIn) > 0 {
+		predicates = append(predicates, tagrule.WeightIn(i.WeightIn...))
+	}
+	if len(i.WeightNotIn) > 0 {
+		predicates = append(predicates, tagrule.WeightNotIn(i.WeightNotIn...))
+	}
+	if i.WeightGT != nil {
+		predicates = append(predicates, tagrule.WeightGT(*i.WeightGT))
+	}
+	if i.WeightGTE != nil {
+		predicates = append(predicates, tagrule.WeightGTE(*i.WeightGTE))
+	}
+	if i.WeightLT != nil {
+		predicates = append(predicates, tagrule.WeightLT(*i.WeightLT))
+	}
+	if i.WeightLTE != nil {
+		predicates = append(predicates, tagrule.WeightLTE(*i.WeightLTE))
+	}
+	if i.Enabled != nil {
+		predicates = append(predicates, tagrule.EnabledEQ(*i.Enabled))
+	}
+	if i.EnabledNEQ != nil {
+		predicates = append(predicates, tagrule.EnabledNEQ(*i.EnabledNEQ))
+	}
+	if i.Note != nil {
+		predicates = append(predicates, tagrule.NoteEQ(*i.Note))
+	}
+	if i.NoteNEQ != nil {
+		predicates = append(predicates, tagrule.NoteNEQ(*i.NoteNEQ))
+	}
+	if len(i.NoteIn) > 0 {
+		predicates = append(predicates, tagrule.NoteIn(i.NoteIn...))
+	}
+	if len(i.NoteNotIn) > 0 {
+		predicates = append(predicates, tagrule.NoteNotIn(i.NoteNotIn...))
+	}
+	if i.NoteGT != nil {
+		predicates = append(predicates, tagrule.NoteGT(*i.NoteGT))
+	}
+	if i.NoteGTE != nil {
+		predicates = append(predicates, tagrule.NoteGTE(*i.NoteGTE))
+	}
+	if i.NoteLT != nil {
+		predicates = append(predicates, tagrule.NoteLT(*i.NoteLT))
+	}
+	if i.NoteLTE != nil {
+		predicates = append(predicates, tagrule.NoteLTE(*i.NoteLTE))
+	}
+	if i.NoteContains != nil {
+		predicates = append(predicates, tagrule.NoteContains(*i.NoteContains))
+	}
+	if i.NoteHasPrefix != nil {
+		predicates = append(predicates, tagrule.NoteHasPrefix(*i.NoteHasPrefix))
+	}
+	if i.NoteHasSuffix != nil {
+		predicates = append(predicates, tagrule.NoteHasSuffix(*i.NoteHasSuffix))
+	}
+	if i.NoteIsNil {
+		predicates = append(predicates, tagrule.NoteIsNil())
+	}
+	if i.NoteNotNil {
+		predicates = append(predicates, tagrule.NoteNotNil())
+	}
+	if i.NoteEqualFold != nil {
+		predicates = append(predicates, tagrule.NoteEqualFold(*i.NoteEqualFold))
+	}
+	if i.NoteContainsFold != nil {
+		predicates = append(predicates, tagrule.NoteContainsFold(*i.NoteContainsFold))
+	}
+
+	if i.HasGroup != nil {
+		p := tagrule.HasGroup()
+		if !*i.HasGroup {
+			p = tagrule.Not(p)
+		}
+		predicates = append(predicates, p)
+	}
+	if len(i.HasGroupWith) > 0 {
+		with := make([]predicate.CountryGroup, 0, len(i.HasGroupWith))
+		for _, w := range i.HasGroupWith {
+			p, err := w.P()
+			if err != nil {
+				return nil, fmt.Errorf("%w: field 'HasGroupWith'", err)
+			}
+			with = append(with, p)
+		}
+		predicates = append(predicates, tagrule.HasGroupWith(with...))
+	}
+	switch len(predicates) {
+	case 0:
+		return nil, ErrEmptyTagRuleWhereInput
+	case 1:
+		return predicates[0], nil
+	default:
+		return tagrule.And(predicates...), nil
 	}
 }
 

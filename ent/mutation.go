@@ -29,6 +29,7 @@ import (
 	"coopdesk/ent/predicate"
 	"coopdesk/ent/savedsearch"
 	"coopdesk/ent/story"
+	"coopdesk/ent/tagrule"
 	"coopdesk/ent/theme"
 	"coopdesk/ent/training"
 	"coopdesk/ent/trainingregistration"
@@ -75,6 +76,7 @@ const (
 	TypePartnership          = "Partnership"
 	TypeSavedSearch          = "SavedSearch"
 	TypeStory                = "Story"
+	TypeTagRule              = "TagRule"
 	TypeTheme                = "Theme"
 	TypeTraining             = "Training"
 	TypeTrainingRegistration = "TrainingRegistration"
@@ -29003,6 +29005,1098 @@ func (m *StoryMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown Story edge %s", name)
+}
+
+// TagRuleMutation represents an operation that mutates the TagRule nodes in the graph.
+type TagRuleMutation struct {
+	config
+	op                Op
+	typ               string
+	id                *int
+	created_at        *time.Time
+	updated_at        *time.Time
+	pattern           *string
+	topic             *tagrule.Topic
+	weight            *float64
+	addweight         *float64
+	enabled           *bool
+	note              *string
+	clearedFields     map[string]struct{}
+	created_by        *int
+	clearedcreated_by bool
+	updated_by        *int
+	clearedupdated_by bool
+	group             *int
+	clearedgroup      bool
+	done              bool
+	oldValue          func(context.Context) (*TagRule, error)
+	predicates        []predicate.TagRule
+}
+
+var _ ent.Mutation = (*TagRuleMutation)(nil)
+
+// tagruleOption allows management of the mutation configuration using functional options.
+type tagruleOption func(*TagRuleMutation)
+
+// newTagRuleMutation creates new mutation for the TagRule entity.
+func newTagRuleMutation(c config, op Op, opts ...tagruleOption) *TagRuleMutation {
+	m := &TagRuleMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeTagRule,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withTagRuleID sets the ID field of the mutation.
+func withTagRuleID(id int) tagruleOption {
+	return func(m *TagRuleMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *TagRule
+		)
+		m.oldValue = func(ctx context.Context) (*TagRule, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().TagRule.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withTagRule sets the old TagRule of the mutation.
+func withTagRule(node *TagRule) tagruleOption {
+	return func(m *TagRuleMutation) {
+		m.oldValue = func(context.Context) (*TagRule, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m TagRuleMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m TagRuleMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *TagRuleMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *TagRuleMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().TagRule.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreatedAt sets the "created_at" field.
+func (m *TagRuleMutation) SetCreatedAt(t time.Time) {
+	m.created_at = &t
+}
+
+// CreatedAt returns the value of the "created_at" field in the mutation.
+func (m *TagRuleMutation) CreatedAt() (r time.Time, exists bool) {
+	v := m.created_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedAt returns the old "created_at" field's value of the TagRule entity.
+// If the TagRule object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TagRuleMutation) OldCreatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedAt: %w", err)
+	}
+	return oldValue.CreatedAt, nil
+}
+
+// ResetCreatedAt resets all changes to the "created_at" field.
+func (m *TagRuleMutation) ResetCreatedAt() {
+	m.created_at = nil
+}
+
+// SetUpdatedAt sets the "updated_at" field.
+func (m *TagRuleMutation) SetUpdatedAt(t time.Time) {
+	m.updated_at = &t
+}
+
+// UpdatedAt returns the value of the "updated_at" field in the mutation.
+func (m *TagRuleMutation) UpdatedAt() (r time.Time, exists bool) {
+	v := m.updated_at
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedAt returns the old "updated_at" field's value of the TagRule entity.
+// If the TagRule object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TagRuleMutation) OldUpdatedAt(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedAt is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedAt requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedAt: %w", err)
+	}
+	return oldValue.UpdatedAt, nil
+}
+
+// ResetUpdatedAt resets all changes to the "updated_at" field.
+func (m *TagRuleMutation) ResetUpdatedAt() {
+	m.updated_at = nil
+}
+
+// SetCreatedByID sets the "created_by_id" field.
+func (m *TagRuleMutation) SetCreatedByID(i int) {
+	m.created_by = &i
+}
+
+// CreatedByID returns the value of the "created_by_id" field in the mutation.
+func (m *TagRuleMutation) CreatedByID() (r int, exists bool) {
+	v := m.created_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreatedByID returns the old "created_by_id" field's value of the TagRule entity.
+// If the TagRule object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TagRuleMutation) OldCreatedByID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreatedByID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreatedByID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreatedByID: %w", err)
+	}
+	return oldValue.CreatedByID, nil
+}
+
+// ClearCreatedByID clears the value of the "created_by_id" field.
+func (m *TagRuleMutation) ClearCreatedByID() {
+	m.created_by = nil
+	m.clearedFields[tagrule.FieldCreatedByID] = struct{}{}
+}
+
+// CreatedByIDCleared returns if the "created_by_id" field was cleared in this mutation.
+func (m *TagRuleMutation) CreatedByIDCleared() bool {
+	_, ok := m.clearedFields[tagrule.FieldCreatedByID]
+	return ok
+}
+
+// ResetCreatedByID resets all changes to the "created_by_id" field.
+func (m *TagRuleMutation) ResetCreatedByID() {
+	m.created_by = nil
+	delete(m.clearedFields, tagrule.FieldCreatedByID)
+}
+
+// SetUpdatedByID sets the "updated_by_id" field.
+func (m *TagRuleMutation) SetUpdatedByID(i int) {
+	m.updated_by = &i
+}
+
+// UpdatedByID returns the value of the "updated_by_id" field in the mutation.
+func (m *TagRuleMutation) UpdatedByID() (r int, exists bool) {
+	v := m.updated_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedByID returns the old "updated_by_id" field's value of the TagRule entity.
+// If the TagRule object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TagRuleMutation) OldUpdatedByID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedByID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedByID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedByID: %w", err)
+	}
+	return oldValue.UpdatedByID, nil
+}
+
+// ClearUpdatedByID clears the value of the "updated_by_id" field.
+func (m *TagRuleMutation) ClearUpdatedByID() {
+	m.updated_by = nil
+	m.clearedFields[tagrule.FieldUpdatedByID] = struct{}{}
+}
+
+// UpdatedByIDCleared returns if the "updated_by_id" field was cleared in this mutation.
+func (m *TagRuleMutation) UpdatedByIDCleared() bool {
+	_, ok := m.clearedFields[tagrule.FieldUpdatedByID]
+	return ok
+}
+
+// ResetUpdatedByID resets all changes to the "updated_by_id" field.
+func (m *TagRuleMutation) ResetUpdatedByID() {
+	m.updated_by = nil
+	delete(m.clearedFields, tagrule.FieldUpdatedByID)
+}
+
+// SetPattern sets the "pattern" field.
+func (m *TagRuleMutation) SetPattern(s string) {
+	m.pattern = &s
+}
+
+// Pattern returns the value of the "pattern" field in the mutation.
+func (m *TagRuleMutation) Pattern() (r string, exists bool) {
+	v := m.pattern
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPattern returns the old "pattern" field's value of the TagRule entity.
+// If the TagRule object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TagRuleMutation) OldPattern(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPattern is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPattern requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPattern: %w", err)
+	}
+	return oldValue.Pattern, nil
+}
+
+// ResetPattern resets all changes to the "pattern" field.
+func (m *TagRuleMutation) ResetPattern() {
+	m.pattern = nil
+}
+
+// SetGroupID sets the "group_id" field.
+func (m *TagRuleMutation) SetGroupID(i int) {
+	m.group = &i
+}
+
+// GroupID returns the value of the "group_id" field in the mutation.
+func (m *TagRuleMutation) GroupID() (r int, exists bool) {
+	v := m.group
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldGroupID returns the old "group_id" field's value of the TagRule entity.
+// If the TagRule object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TagRuleMutation) OldGroupID(ctx context.Context) (v *int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldGroupID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldGroupID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldGroupID: %w", err)
+	}
+	return oldValue.GroupID, nil
+}
+
+// ClearGroupID clears the value of the "group_id" field.
+func (m *TagRuleMutation) ClearGroupID() {
+	m.group = nil
+	m.clearedFields[tagrule.FieldGroupID] = struct{}{}
+}
+
+// GroupIDCleared returns if the "group_id" field was cleared in this mutation.
+func (m *TagRuleMutation) GroupIDCleared() bool {
+	_, ok := m.clearedFields[tagrule.FieldGroupID]
+	return ok
+}
+
+// ResetGroupID resets all changes to the "group_id" field.
+func (m *TagRuleMutation) ResetGroupID() {
+	m.group = nil
+	delete(m.clearedFields, tagrule.FieldGroupID)
+}
+
+// SetTopic sets the "topic" field.
+func (m *TagRuleMutation) SetTopic(t tagrule.Topic) {
+	m.topic = &t
+}
+
+// Topic returns the value of the "topic" field in the mutation.
+func (m *TagRuleMutation) Topic() (r tagrule.Topic, exists bool) {
+	v := m.topic
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTopic returns the old "topic" field's value of the TagRule entity.
+// If the TagRule object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TagRuleMutation) OldTopic(ctx context.Context) (v *tagrule.Topic, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTopic is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTopic requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTopic: %w", err)
+	}
+	return oldValue.Topic, nil
+}
+
+// ClearTopic clears the value of the "topic" field.
+func (m *TagRuleMutation) ClearTopic() {
+	m.topic = nil
+	m.clearedFields[tagrule.FieldTopic] = struct{}{}
+}
+
+// TopicCleared returns if the "topic" field was cleared in this mutation.
+func (m *TagRuleMutation) TopicCleared() bool {
+	_, ok := m.clearedFields[tagrule.FieldTopic]
+	return ok
+}
+
+// ResetTopic resets all changes to the "topic" field.
+func (m *TagRuleMutation) ResetTopic() {
+	m.topic = nil
+	delete(m.clearedFields, tagrule.FieldTopic)
+}
+
+// SetWeight sets the "weight" field.
+func (m *TagRuleMutation) SetWeight(f float64) {
+	m.weight = &f
+	m.addweight = nil
+}
+
+// Weight returns the value of the "weight" field in the mutation.
+func (m *TagRuleMutation) Weight() (r float64, exists bool) {
+	v := m.weight
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldWeight returns the old "weight" field's value of the TagRule entity.
+// If the TagRule object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TagRuleMutation) OldWeight(ctx context.Context) (v float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldWeight is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldWeight requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldWeight: %w", err)
+	}
+	return oldValue.Weight, nil
+}
+
+// AddWeight adds f to the "weight" field.
+func (m *TagRuleMutation) AddWeight(f float64) {
+	if m.addweight != nil {
+		*m.addweight += f
+	} else {
+		m.addweight = &f
+	}
+}
+
+// AddedWeight returns the value that was added to the "weight" field in this mutation.
+func (m *TagRuleMutation) AddedWeight() (r float64, exists bool) {
+	v := m.addweight
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetWeight resets all changes to the "weight" field.
+func (m *TagRuleMutation) ResetWeight() {
+	m.weight = nil
+	m.addweight = nil
+}
+
+// SetEnabled sets the "enabled" field.
+func (m *TagRuleMutation) SetEnabled(b bool) {
+	m.enabled = &b
+}
+
+// Enabled returns the value of the "enabled" field in the mutation.
+func (m *TagRuleMutation) Enabled() (r bool, exists bool) {
+	v := m.enabled
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEnabled returns the old "enabled" field's value of the TagRule entity.
+// If the TagRule object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TagRuleMutation) OldEnabled(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEnabled is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEnabled requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEnabled: %w", err)
+	}
+	return oldValue.Enabled, nil
+}
+
+// ResetEnabled resets all changes to the "enabled" field.
+func (m *TagRuleMutation) ResetEnabled() {
+	m.enabled = nil
+}
+
+// SetNote sets the "note" field.
+func (m *TagRuleMutation) SetNote(s string) {
+	m.note = &s
+}
+
+// Note returns the value of the "note" field in the mutation.
+func (m *TagRuleMutation) Note() (r string, exists bool) {
+	v := m.note
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNote returns the old "note" field's value of the TagRule entity.
+// If the TagRule object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *TagRuleMutation) OldNote(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNote is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNote requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNote: %w", err)
+	}
+	return oldValue.Note, nil
+}
+
+// ClearNote clears the value of the "note" field.
+func (m *TagRuleMutation) ClearNote() {
+	m.note = nil
+	m.clearedFields[tagrule.FieldNote] = struct{}{}
+}
+
+// NoteCleared returns if the "note" field was cleared in this mutation.
+func (m *TagRuleMutation) NoteCleared() bool {
+	_, ok := m.clearedFields[tagrule.FieldNote]
+	return ok
+}
+
+// ResetNote resets all changes to the "note" field.
+func (m *TagRuleMutation) ResetNote() {
+	m.note = nil
+	delete(m.clearedFields, tagrule.FieldNote)
+}
+
+// ClearCreatedBy clears the "created_by" edge to the User entity.
+func (m *TagRuleMutation) ClearCreatedBy() {
+	m.clearedcreated_by = true
+	m.clearedFields[tagrule.FieldCreatedByID] = struct{}{}
+}
+
+// CreatedByCleared reports if the "created_by" edge to the User entity was cleared.
+func (m *TagRuleMutation) CreatedByCleared() bool {
+	return m.CreatedByIDCleared() || m.clearedcreated_by
+}
+
+// CreatedByIDs returns the "created_by" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// CreatedByID instead. It exists only for internal usage by the builders.
+func (m *TagRuleMutation) CreatedByIDs() (ids []int) {
+	if id := m.created_by; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetCreatedBy resets all changes to the "created_by" edge.
+func (m *TagRuleMutation) ResetCreatedBy() {
+	m.created_by = nil
+	m.clearedcreated_by = false
+}
+
+// ClearUpdatedBy clears the "updated_by" edge to the User entity.
+func (m *TagRuleMutation) ClearUpdatedBy() {
+	m.clearedupdated_by = true
+	m.clearedFields[tagrule.FieldUpdatedByID] = struct{}{}
+}
+
+// UpdatedByCleared reports if the "updated_by" edge to the User entity was cleared.
+func (m *TagRuleMutation) UpdatedByCleared() bool {
+	return m.UpdatedByIDCleared() || m.clearedupdated_by
+}
+
+// UpdatedByIDs returns the "updated_by" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// UpdatedByID instead. It exists only for internal usage by the builders.
+func (m *TagRuleMutation) UpdatedByIDs() (ids []int) {
+	if id := m.updated_by; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetUpdatedBy resets all changes to the "updated_by" edge.
+func (m *TagRuleMutation) ResetUpdatedBy() {
+	m.updated_by = nil
+	m.clearedupdated_by = false
+}
+
+// ClearGroup clears the "group" edge to the CountryGroup entity.
+func (m *TagRuleMutation) ClearGroup() {
+	m.clearedgroup = true
+	m.clearedFields[tagrule.FieldGroupID] = struct{}{}
+}
+
+// GroupCleared reports if the "group" edge to the CountryGroup entity was cleared.
+func (m *TagRuleMutation) GroupCleared() bool {
+	return m.GroupIDCleared() || m.clearedgroup
+}
+
+// GroupIDs returns the "group" edge IDs in the mutation.
+// Note that IDs always returns len(IDs) <= 1 for unique edges, and you should use
+// GroupID instead. It exists only for internal usage by the builders.
+func (m *TagRuleMutation) GroupIDs() (ids []int) {
+	if id := m.group; id != nil {
+		ids = append(ids, *id)
+	}
+	return
+}
+
+// ResetGroup resets all changes to the "group" edge.
+func (m *TagRuleMutation) ResetGroup() {
+	m.group = nil
+	m.clearedgroup = false
+}
+
+// Where appends a list predicates to the TagRuleMutation builder.
+func (m *TagRuleMutation) Where(ps ...predicate.TagRule) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the TagRuleMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *TagRuleMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.TagRule, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *TagRuleMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *TagRuleMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (TagRule).
+func (m *TagRuleMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *TagRuleMutation) Fields() []string {
+	fields := make([]string, 0, 10)
+	if m.created_at != nil {
+		fields = append(fields, tagrule.FieldCreatedAt)
+	}
+	if m.updated_at != nil {
+		fields = append(fields, tagrule.FieldUpdatedAt)
+	}
+	if m.created_by != nil {
+		fields = append(fields, tagrule.FieldCreatedByID)
+	}
+	if m.updated_by != nil {
+		fields = append(fields, tagrule.FieldUpdatedByID)
+	}
+	if m.pattern != nil {
+		fields = append(fields, tagrule.FieldPattern)
+	}
+	if m.group != nil {
+		fields = append(fields, tagrule.FieldGroupID)
+	}
+	if m.topic != nil {
+		fields = append(fields, tagrule.FieldTopic)
+	}
+	if m.weight != nil {
+		fields = append(fields, tagrule.FieldWeight)
+	}
+	if m.enabled != nil {
+		fields = append(fields, tagrule.FieldEnabled)
+	}
+	if m.note != nil {
+		fields = append(fields, tagrule.FieldNote)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *TagRuleMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case tagrule.FieldCreatedAt:
+		return m.CreatedAt()
+	case tagrule.FieldUpdatedAt:
+		return m.UpdatedAt()
+	case tagrule.FieldCreatedByID:
+		return m.CreatedByID()
+	case tagrule.FieldUpdatedByID:
+		return m.UpdatedByID()
+	case tagrule.FieldPattern:
+		return m.Pattern()
+	case tagrule.FieldGroupID:
+		return m.GroupID()
+	case tagrule.FieldTopic:
+		return m.Topic()
+	case tagrule.FieldWeight:
+		return m.Weight()
+	case tagrule.FieldEnabled:
+		return m.Enabled()
+	case tagrule.FieldNote:
+		return m.Note()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *TagRuleMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case tagrule.FieldCreatedAt:
+		return m.OldCreatedAt(ctx)
+	case tagrule.FieldUpdatedAt:
+		return m.OldUpdatedAt(ctx)
+	case tagrule.FieldCreatedByID:
+		return m.OldCreatedByID(ctx)
+	case tagrule.FieldUpdatedByID:
+		return m.OldUpdatedByID(ctx)
+	case tagrule.FieldPattern:
+		return m.OldPattern(ctx)
+	case tagrule.FieldGroupID:
+		return m.OldGroupID(ctx)
+	case tagrule.FieldTopic:
+		return m.OldTopic(ctx)
+	case tagrule.FieldWeight:
+		return m.OldWeight(ctx)
+	case tagrule.FieldEnabled:
+		return m.OldEnabled(ctx)
+	case tagrule.FieldNote:
+		return m.OldNote(ctx)
+	}
+	return nil, fmt.Errorf("unknown TagRule field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *TagRuleMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case tagrule.FieldCreatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedAt(v)
+		return nil
+	case tagrule.FieldUpdatedAt:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedAt(v)
+		return nil
+	case tagrule.FieldCreatedByID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreatedByID(v)
+		return nil
+	case tagrule.FieldUpdatedByID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedByID(v)
+		return nil
+	case tagrule.FieldPattern:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPattern(v)
+		return nil
+	case tagrule.FieldGroupID:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetGroupID(v)
+		return nil
+	case tagrule.FieldTopic:
+		v, ok := value.(tagrule.Topic)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTopic(v)
+		return nil
+	case tagrule.FieldWeight:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetWeight(v)
+		return nil
+	case tagrule.FieldEnabled:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEnabled(v)
+		return nil
+	case tagrule.FieldNote:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNote(v)
+		return nil
+	}
+	return fmt.Errorf("unknown TagRule field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *TagRuleMutation) AddedFields() []string {
+	var fields []string
+	if m.addweight != nil {
+		fields = append(fields, tagrule.FieldWeight)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *TagRuleMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case tagrule.FieldWeight:
+		return m.AddedWeight()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *TagRuleMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case tagrule.FieldWeight:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddWeight(v)
+		return nil
+	}
+	return fmt.Errorf("unknown TagRule numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *TagRuleMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(tagrule.FieldCreatedByID) {
+		fields = append(fields, tagrule.FieldCreatedByID)
+	}
+	if m.FieldCleared(tagrule.FieldUpdatedByID) {
+		fields = append(fields, tagrule.FieldUpdatedByID)
+	}
+	if m.FieldCleared(tagrule.FieldGroupID) {
+		fields = append(fields, tagrule.FieldGroupID)
+	}
+	if m.FieldCleared(tagrule.FieldTopic) {
+		fields = append(fields, tagrule.FieldTopic)
+	}
+	if m.FieldCleared(tagrule.FieldNote) {
+		fields = append(fields, tagrule.FieldNote)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *TagRuleMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *TagRuleMutation) ClearField(name string) error {
+	switch name {
+	case tagrule.FieldCreatedByID:
+		m.ClearCreatedByID()
+		return nil
+	case tagrule.FieldUpdatedByID:
+		m.ClearUpdatedByID()
+		return nil
+	case tagrule.FieldGroupID:
+		m.ClearGroupID()
+		return nil
+	case tagrule.FieldTopic:
+		m.ClearTopic()
+		return nil
+	case tagrule.FieldNote:
+		m.ClearNote()
+		return nil
+	}
+	return fmt.Errorf("unknown TagRule nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *TagRuleMutation) ResetField(name string) error {
+	switch name {
+	case tagrule.FieldCreatedAt:
+		m.ResetCreatedAt()
+		return nil
+	case tagrule.FieldUpdatedAt:
+		m.ResetUpdatedAt()
+		return nil
+	case tagrule.FieldCreatedByID:
+		m.ResetCreatedByID()
+		return nil
+	case tagrule.FieldUpdatedByID:
+		m.ResetUpdatedByID()
+		return nil
+	case tagrule.FieldPattern:
+		m.ResetPattern()
+		return nil
+	case tagrule.FieldGroupID:
+		m.ResetGroupID()
+		return nil
+	case tagrule.FieldTopic:
+		m.ResetTopic()
+		return nil
+	case tagrule.FieldWeight:
+		m.ResetWeight()
+		return nil
+	case tagrule.FieldEnabled:
+		m.ResetEnabled()
+		return nil
+	case tagrule.FieldNote:
+		m.ResetNote()
+		return nil
+	}
+	return fmt.Errorf("unknown TagRule field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *TagRuleMutation) AddedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.created_by != nil {
+		edges = append(edges, tagrule.EdgeCreatedBy)
+	}
+	if m.updated_by != nil {
+		edges = append(edges, tagrule.EdgeUpdatedBy)
+	}
+	if m.group != nil {
+		edges = append(edges, tagrule.EdgeGroup)
+	}
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *TagRuleMutation) AddedIDs(name string) []ent.Value {
+	switch name {
+	case tagrule.EdgeCreatedBy:
+		if id := m.created_by; id != nil {
+			return []ent.Value{*id}
+		}
+	case tagrule.EdgeUpdatedBy:
+		if id := m.updated_by; id != nil {
+			return []ent.Value{*id}
+		}
+	case tagrule.EdgeGroup:
+		if id := m.group; id != nil {
+			return []ent.Value{*id}
+		}
+	}
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *TagRuleMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 3)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *TagRuleMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *TagRuleMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 3)
+	if m.clearedcreated_by {
+		edges = append(edges, tagrule.EdgeCreatedBy)
+	}
+	if m.clearedupdated_by {
+		edges = append(edges, tagrule.EdgeUpdatedBy)
+	}
+	if m.clearedgroup {
+		edges = append(edges, tagrule.EdgeGroup)
+	}
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *TagRuleMutation) EdgeCleared(name string) bool {
+	switch name {
+	case tagrule.EdgeCreatedBy:
+		return m.clearedcreated_by
+	case tagrule.EdgeUpdatedBy:
+		return m.clearedupdated_by
+	case tagrule.EdgeGroup:
+		return m.clearedgroup
+	}
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *TagRuleMutation) ClearEdge(name string) error {
+	switch name {
+	case tagrule.EdgeCreatedBy:
+		m.ClearCreatedBy()
+		return nil
+	case tagrule.EdgeUpdatedBy:
+		m.ClearUpdatedBy()
+		return nil
+	case tagrule.EdgeGroup:
+		m.ClearGroup()
+		return nil
+	}
+	return fmt.Errorf("unknown TagRule unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *TagRuleMutation) ResetEdge(name string) error {
+	switch name {
+	case tagrule.EdgeCreatedBy:
+		m.ResetCreatedBy()
+		return nil
+	case tagrule.EdgeUpdatedBy:
+		m.ResetUpdatedBy()
+		return nil
+	case tagrule.EdgeGroup:
+		m.ResetGroup()
+		return nil
+	}
+	return fmt.Errorf("unknown TagRule edge %s", name)
 }
 
 // ThemeMutation represents an operation that mutates the Theme nodes in the graph.

@@ -28,6 +28,7 @@ import (
 	"coopdesk/ent/savedsearch"
 	"coopdesk/ent/schema"
 	"coopdesk/ent/story"
+	"coopdesk/ent/tagrule"
 	"coopdesk/ent/theme"
 	"coopdesk/ent/training"
 	"coopdesk/ent/trainingregistration"
@@ -993,6 +994,67 @@ func init() {
 	storyDescSize := storyFields[2].Descriptor()
 	// story.DefaultSize holds the default value on creation for the size field.
 	story.DefaultSize = storyDescSize.Default.(int)
+	tagruleMixin := schema.TagRule{}.Mixin()
+	tagruleMixinFields0 := tagruleMixin[0].Fields()
+	_ = tagruleMixinFields0
+	tagruleFields := schema.TagRule{}.Fields()
+	_ = tagruleFields
+	// tagruleDescCreatedAt is the schema descriptor for created_at field.
+	tagruleDescCreatedAt := tagruleMixinFields0[0].Descriptor()
+	// tagrule.DefaultCreatedAt holds the default value on creation for the created_at field.
+	tagrule.DefaultCreatedAt = tagruleDescCreatedAt.Default.(func() time.Time)
+	// tagruleDescUpdatedAt is the schema descriptor for updated_at field.
+	tagruleDescUpdatedAt := tagruleMixinFields0[1].Descriptor()
+	// tagrule.DefaultUpdatedAt holds the default value on creation for the updated_at field.
+	tagrule.DefaultUpdatedAt = tagruleDescUpdatedAt.Default.(func() time.Time)
+	// tagrule.UpdateDefaultUpdatedAt holds the default value on update for the updated_at field.
+	tagrule.UpdateDefaultUpdatedAt = tagruleDescUpdatedAt.UpdateDefault.(func() time.Time)
+	// tagruleDescPattern is the schema descriptor for pattern field.
+	tagruleDescPattern := tagruleFields[0].Descriptor()
+	// tagrule.PatternValidator is a validator for the "pattern" field. It is called by the builders before save.
+	tagrule.PatternValidator = func() func(string) error {
+		validators := tagruleDescPattern.Validators
+		fns := [...]func(string) error{
+			validators[0].(func(string) error),
+			validators[1].(func(string) error),
+		}
+		return func(pattern string) error {
+			for _, fn := range fns {
+				if err := fn(pattern); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// tagruleDescWeight is the schema descriptor for weight field.
+	tagruleDescWeight := tagruleFields[3].Descriptor()
+	// tagrule.DefaultWeight holds the default value on creation for the weight field.
+	tagrule.DefaultWeight = tagruleDescWeight.Default.(float64)
+	// tagrule.WeightValidator is a validator for the "weight" field. It is called by the builders before save.
+	tagrule.WeightValidator = func() func(float64) error {
+		validators := tagruleDescWeight.Validators
+		fns := [...]func(float64) error{
+			validators[0].(func(float64) error),
+			validators[1].(func(float64) error),
+		}
+		return func(weight float64) error {
+			for _, fn := range fns {
+				if err := fn(weight); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}()
+	// tagruleDescEnabled is the schema descriptor for enabled field.
+	tagruleDescEnabled := tagruleFields[4].Descriptor()
+	// tagrule.DefaultEnabled holds the default value on creation for the enabled field.
+	tagrule.DefaultEnabled = tagruleDescEnabled.Default.(bool)
+	// tagruleDescNote is the schema descriptor for note field.
+	tagruleDescNote := tagruleFields[5].Descriptor()
+	// tagrule.NoteValidator is a validator for the "note" field. It is called by the builders before save.
+	tagrule.NoteValidator = tagruleDescNote.Validators[0].(func(string) error)
 	themeFields := schema.Theme{}.Fields()
 	_ = themeFields
 	// themeDescSlug is the schema descriptor for slug field.

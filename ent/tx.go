@@ -62,6 +62,8 @@ type Tx struct {
 	SavedSearch *SavedSearchClient
 	// Story is the client for interacting with the Story builders.
 	Story *StoryClient
+	// TagRule is the client for interacting with the TagRule builders.
+	TagRule *TagRuleClient
 	// Theme is the client for interacting with the Theme builders.
 	Theme *ThemeClient
 	// Training is the client for interacting with the Training builders.
@@ -225,6 +227,7 @@ func (tx *Tx) init() {
 	tx.Partnership = NewPartnershipClient(tx.config)
 	tx.SavedSearch = NewSavedSearchClient(tx.config)
 	tx.Story = NewStoryClient(tx.config)
+	tx.TagRule = NewTagRuleClient(tx.config)
 	tx.Theme = NewThemeClient(tx.config)
 	tx.Training = NewTrainingClient(tx.config)
 	tx.TrainingRegistration = NewTrainingRegistrationClient(tx.config)

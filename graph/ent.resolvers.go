@@ -100,6 +100,12 @@ func (r *queryResolver) Partnerships(ctx context.Context, after *entgql.Cursor[i
 		ent.WithPartnershipOrder(orderBy), ent.WithPartnershipFilter(where.Filter))
 }
 
+// TagRules is the resolver for the tagRules field.
+func (r *queryResolver) TagRules(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.TagRuleOrder, where *ent.TagRuleWhereInput) (*ent.TagRuleConnection, error) {
+	return r.Client.TagRule.Query().Paginate(ctx, after, first, before, last,
+		ent.WithTagRuleOrder(orderBy), ent.WithTagRuleFilter(where.Filter))
+}
+
 // Themes is the resolver for the themes field.
 func (r *queryResolver) Themes(ctx context.Context, after *entgql.Cursor[int], first *int, before *entgql.Cursor[int], last *int, orderBy []*ent.ThemeOrder, where *ent.ThemeWhereInput) (*ent.ThemeConnection, error) {
 	return r.Client.Theme.Query().Paginate(ctx, after, first, before, last,

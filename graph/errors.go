@@ -113,7 +113,7 @@ func presentDomain(err error) *gqlerror.Error {
 		return coded(CodeBadInput, err.Error())
 	case errors.Is(err, training.ErrDuplicate):
 		return coded(CodeConflict, err.Error())
-	case errors.Is(err, worker.ErrInvalidFeed):
+	case errors.Is(err, worker.ErrInvalidFeed), errors.Is(err, tagging.ErrBadRule):
 		return coded(CodeBadInput, err.Error())
 	case errors.Is(err, worker.ErrDuplicateFeed):
 		e := coded(CodeConflict, "already exists: "+err.Error())

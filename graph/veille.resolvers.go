@@ -66,3 +66,32 @@ func (r *mutationResolver) UntagArticle(ctx context.Context, articleID int, kind
 	}
 	return r.client(ctx).Article.Get(ctx, articleID)
 }
+
+// CreateTagRule is the resolver for the createTagRule field.
+func (r *mutationResolver) CreateTagRule(ctx context.Context, input ent.CreateTagRuleInput) (*ent.TagRule, error) {
+	rule, err := r.client(ctx).TagRule.Create().SetInput(input).Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := tagging.CheckStoredRule(ctx, r.client(ctx), rule.ID); err != nil {
+		return nil, err
+	}
+	return rule, nil
+}
+
+// UpdateTagRule is the resolver for the updateTagRule field.
+func (r *mutationResolver) UpdateTagRule(ctx context.Context, id int, input ent.UpdateTagRuleInput) (*ent.TagRule, error) {
+	rule, err := r.client(ctx).TagRule.UpdateOneID(id).SetInput(input).Save(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := tagging.CheckStoredRule(ctx, r.client(ctx), rule.ID); err != nil {
+		return nil, err
+	}
+	return rule, nil
+}
+
+// DeleteTagRule is the resolver for the deleteTagRule field.
+func (r *mutationResolver) DeleteTagRule(ctx context.Context, id int) (int, error) {
+	return id, r.client(ctx).TagRule.DeleteOneID(id).Exec(ctx)
+}

@@ -296,6 +296,18 @@ func (f StoryFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.StoryMutation", m)
 }
 
+// The TagRuleFunc type is an adapter to allow the use of ordinary
+// function as TagRule mutator.
+type TagRuleFunc func(context.Context, *ent.TagRuleMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f TagRuleFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.TagRuleMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.TagRuleMutation", m)
+}
+
 // The ThemeFunc type is an adapter to allow the use of ordinary
 // function as Theme mutator.
 type ThemeFunc func(context.Context, *ent.ThemeMutation) (ent.Value, error)

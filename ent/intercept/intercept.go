@@ -32,6 +32,7 @@ import (
 	"coopdesk/ent/predicate"
 	"coopdesk/ent/savedsearch"
 	"coopdesk/ent/story"
+	"coopdesk/ent/tagrule"
 	"coopdesk/ent/theme"
 	"coopdesk/ent/training"
 	"coopdesk/ent/trainingregistration"
@@ -744,6 +745,33 @@ func (f TraverseStory) Traverse(ctx context.Context, q ent.Query) error {
 	return fmt.Errorf("unexpected query type %T. expect *ent.StoryQuery", q)
 }
 
+// The TagRuleFunc type is an adapter to allow the use of ordinary function as a Querier.
+type TagRuleFunc func(context.Context, *ent.TagRuleQuery) (ent.Value, error)
+
+// Query calls f(ctx, q).
+func (f TagRuleFunc) Query(ctx context.Context, q ent.Query) (ent.Value, error) {
+	if q, ok := q.(*ent.TagRuleQuery); ok {
+		return f(ctx, q)
+	}
+	return nil, fmt.Errorf("unexpected query type %T. expect *ent.TagRuleQuery", q)
+}
+
+// The TraverseTagRule type is an adapter to allow the use of ordinary function as Traverser.
+type TraverseTagRule func(context.Context, *ent.TagRuleQuery) error
+
+// Intercept is a dummy implementation of Intercept that returns the next Querier in the pipeline.
+func (f TraverseTagRule) Intercept(next ent.Querier) ent.Querier {
+	return next
+}
+
+// Traverse calls f(ctx, q).
+func (f TraverseTagRule) Traverse(ctx context.Context, q ent.Query) error {
+	if q, ok := q.(*ent.TagRuleQuery); ok {
+		return f(ctx, q)
+	}
+	return fmt.Errorf("unexpected query type %T. expect *ent.TagRuleQuery", q)
+}
+
 // The ThemeFunc type is an adapter to allow the use of ordinary function as a Querier.
 type ThemeFunc func(context.Context, *ent.ThemeQuery) (ent.Value, error)
 
@@ -903,6 +931,8 @@ func NewQuery(q ent.Query) (Query, error) {
 		return &query[*ent.SavedSearchQuery, predicate.SavedSearch, savedsearch.OrderOption]{typ: ent.TypeSavedSearch, tq: q}, nil
 	case *ent.StoryQuery:
 		return &query[*ent.StoryQuery, predicate.Story, story.OrderOption]{typ: ent.TypeStory, tq: q}, nil
+	case *ent.TagRuleQuery:
+		return &query[*ent.TagRuleQuery, predicate.TagRule, tagrule.OrderOption]{typ: ent.TypeTagRule, tq: q}, nil
 	case *ent.ThemeQuery:
 		return &query[*ent.ThemeQuery, predicate.Theme, theme.OrderOption]{typ: ent.TypeTheme, tq: q}, nil
 	case *ent.TrainingQuery:

@@ -1271,6 +1271,58 @@ var (
 			},
 		},
 	}
+	// TagRulesColumns holds the columns for the "tag_rules" table.
+	TagRulesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "created_at", Type: field.TypeTime},
+		{Name: "updated_at", Type: field.TypeTime},
+		{Name: "pattern", Type: field.TypeString, Size: 200},
+		{Name: "topic", Type: field.TypeEnum, Nullable: true, Enums: []string{"politique", "administration_decentralisation", "territorial_local", "economie", "securite", "societe"}},
+		{Name: "weight", Type: field.TypeFloat64, Default: 0},
+		{Name: "enabled", Type: field.TypeBool, Default: true},
+		{Name: "note", Type: field.TypeString, Nullable: true, Size: 1000},
+		{Name: "created_by_id", Type: field.TypeInt, Nullable: true},
+		{Name: "updated_by_id", Type: field.TypeInt, Nullable: true},
+		{Name: "group_id", Type: field.TypeInt, Nullable: true},
+	}
+	// TagRulesTable holds the schema information for the "tag_rules" table.
+	TagRulesTable = &schema.Table{
+		Name:       "tag_rules",
+		Columns:    TagRulesColumns,
+		PrimaryKey: []*schema.Column{TagRulesColumns[0]},
+		ForeignKeys: []*schema.ForeignKey{
+			{
+				Symbol:     "tag_rules_users_created_by",
+				Columns:    []*schema.Column{TagRulesColumns[8]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "tag_rules_users_updated_by",
+				Columns:    []*schema.Column{TagRulesColumns[9]},
+				RefColumns: []*schema.Column{UsersColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+			{
+				Symbol:     "tag_rules_country_groups_group",
+				Columns:    []*schema.Column{TagRulesColumns[10]},
+				RefColumns: []*schema.Column{CountryGroupsColumns[0]},
+				OnDelete:   schema.SetNull,
+			},
+		},
+		Indexes: []*schema.Index{
+			{
+				Name:    "tagrule_created_by_id",
+				Unique:  false,
+				Columns: []*schema.Column{TagRulesColumns[8]},
+			},
+			{
+				Name:    "tagrule_updated_by_id",
+				Unique:  false,
+				Columns: []*schema.Column{TagRulesColumns[9]},
+			},
+		},
+	}
 	// ThemesColumns holds the columns for the "themes" table.
 	ThemesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -1767,6 +1819,7 @@ var (
 		PartnershipsTable,
 		SavedSearchesTable,
 		StoriesTable,
+		TagRulesTable,
 		ThemesTable,
 		TrainingsTable,
 		TrainingRegistrationsTable,
@@ -1911,6 +1964,12 @@ func init() {
 	}
 	StoriesTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(85899345920),
+	}
+	TagRulesTable.ForeignKeys[0].RefTable = UsersTable
+	TagRulesTable.ForeignKeys[1].RefTable = UsersTable
+	TagRulesTable.ForeignKeys[2].RefTable = CountryGroupsTable
+	TagRulesTable.Annotation = &entsql.Annotation{
+		IncrementStart: func(i int) *int { return &i }(124554051584),
 	}
 	ThemesTable.Annotation = &entsql.Annotation{
 		IncrementStart: func(i int) *int { return &i }(94489280512),

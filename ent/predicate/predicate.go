@@ -78,6 +78,9 @@ type SavedSearch func(*sql.Selector)
 // Story is the predicate function for story builders.
 type Story func(*sql.Selector)
 
+// TagRule is the predicate function for tagrule builders.
+type TagRule func(*sql.Selector)
+
 // Theme is the predicate function for theme builders.
 type Theme func(*sql.Selector)
 

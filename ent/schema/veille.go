@@ -406,3 +406,35 @@ func (SavedSearch) Edges() []ent.Edge {
 func (SavedSearch) Indexes() []ent.Index {
 	return []ent.Index{index.Fields("user_id", "name").Unique()}
 }
+
+// TagRule is a staff rule of the tagger: a term that, met in an article, counts as
+// evidence for a country group or a topic (the tagger's "staff_rule" method). The worker
+// rebuilds its automaton when the rules change, without stopping.
+type TagRule struct{ ent.Schema }
+
+// Mixin of TagRule.
+func (TagRule) Mixin() []ent.Mixin { return []ent.Mixin{TimeMixin{}, AuditMixin{}} }
+
+// Fields of TagRule.
+func (TagRule) Fields() []ent.Field {
+	return []ent.Field{
+		field.String("pattern").NotEmpty().MaxLen(200).Annotations(entgql.OrderField("PATTERN")).
+			Comment("matched like every name of the tagger: case-, accent- and Arabic-spelling-insensitive, on word boundaries; a trailing * matches the start of a word"),
+		field.Int("group_id").Optional().Nillable().Comment("the country group the term is evidence for"),
+		field.Enum("topic").Values(Topics...).Optional().Nillable().Comment("the topic the term is evidence for"),
+		field.Float("weight").Default(0).Min(0).Max(10).
+			Comment("0: the default, 3 for a group (enough on its own) and 1 for a topic (one keyword)"),
+		field.Bool("enabled").Default(true),
+		field.String("note").Optional().MaxLen(1000).Comment("why the rule exists"),
+	}
+}
+
+// Edges of TagRule.
+func (TagRule) Edges() []ent.Edge {
+	return []ent.Edge{
+		edge.To("group", CountryGroup.Type).Field("group_id").Unique(),
+	}
+}
+
+// Annotations of TagRule.
+func (TagRule) Annotations() []schema.Annotation { return rootList() }

@@ -29,6 +29,20 @@ type Rule struct {
 	Weight  float64 // 0 means the default: 3 for a group (enough on its own), 1 for a topic
 }
 
+// RuleError is New's error for a rule it cannot use: which one (its index in
+// Config.Rules) and why.
+type RuleError struct {
+	Index   int
+	Pattern string
+	Err     error
+}
+
+func (e *RuleError) Error() string {
+	return fmt.Sprintf("tag: rule %d (%q): %v", e.Index, e.Pattern, e.Err)
+}
+
+func (e *RuleError) Unwrap() error { return e.Err }
+
 // Config is everything a Tagger is built from besides the embedded reference data.
 type Config struct {
 	Authorities []Authority
@@ -229,7 +243,7 @@ func New(cfg Config) (*Tagger, error) {
 	}
 	for i, r := range cfg.Rules {
 		if err := t.addRule(lb, r); err != nil {
-			return nil, fmt.Errorf("tag: rule %d (%q): %w", i, r.Pattern, err)
+			return nil, &RuleError{Index: i, Pattern: r.Pattern, Err: err}
 		}
 	}
 	t.trie = lb.finish()

@@ -199,7 +199,7 @@ func loadSnapshot(ctx context.Context, client *ent.Client) (snapshot, []tag.Auth
 // deletion changes a count). One round trip, polled once a minute by the worker.
 func version(ctx context.Context, db *sql.DB) (string, error) {
 	var cols []string
-	for _, t := range []string{"local_authorities", "partnerships", "country_groups"} {
+	for _, t := range []string{"local_authorities", "partnerships", "country_groups", "tag_rules"} {
 		cols = append(cols, "(SELECT COUNT(*) FROM "+t+")", "(SELECT MAX(updated_at) FROM "+t+")")
 	}
 	cols = append(cols, "(SELECT COUNT(*) FROM partnership_partner_authorities)")

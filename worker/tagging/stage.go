@@ -40,7 +40,8 @@ const MaxTextRunes = 2000
 
 // Options tunes a Stage.
 type Options struct {
-	// Rules are staff rules given to the tagger (there is no TagRule entity yet).
+	// Rules are rules given to the tagger besides the staff's (TagRule rows, read at every
+	// build).
 	Rules []tag.Rule
 	// CheckEvery is how often Tag checks the répertoire for changes (0: one minute;
 	// negative: never; call Reload instead).
@@ -133,16 +134,23 @@ func (s *Stage) load(ctx context.Context, v string) error {
 		return err
 	}
 	snap.version = v
-	t, err := tag.New(tag.Config{Authorities: auths, Rules: s.opt.Rules})
+	stored, ids, err := storedRules(ctx, s.db.Client)
+	if err != nil {
+		return err
+	}
+	t, skipped, err := buildTagger(auths, append(slices.Clone(s.opt.Rules), stored...), ids)
 	if err != nil {
 		return fmt.Errorf("build tagger: %w", err)
+	}
+	for _, r := range skipped {
+		s.opt.Logger.Warn("tag rule left out", "rule", r)
 	}
 	// The snapshot first: a Tagger naming an authority is never paired with ids older
 	// than it (the reverse is harmless: ids are checked when written).
 	s.snap.Store(&snap)
 	s.holder.Store(t)
 	s.lastCheck.Store(s.opt.Now().UnixNano())
-	s.opt.Logger.Info("tagger built", "authorities", snap.auths, "patterns", t.Patterns(),
+	s.opt.Logger.Info("tagger built", "authorities", snap.auths, "rules", len(s.opt.Rules)+len(stored)-len(skipped), "patterns", t.Patterns(),
 		"duration", time.Since(start).Round(time.Millisecond))
 	return nil
 }

@@ -19,13 +19,16 @@ import (
 	"coopdesk/ent/article"
 	"coopdesk/ent/articlegrouptag"
 	"coopdesk/ent/country"
+	"coopdesk/ent/countrygroup"
 	"coopdesk/ent/localauthority"
 	"coopdesk/ent/partnership"
+	"coopdesk/ent/tagrule"
 	"coopdesk/internal/repertoire/partnerunits"
 	"coopdesk/internal/seed"
 	"coopdesk/internal/testdb"
 	"coopdesk/worker"
 	"coopdesk/worker/fetch"
+	"coopdesk/worker/tag"
 	"coopdesk/worker/tagging"
 )
 
@@ -411,6 +414,78 @@ func TestDeletedAuthority(t *testing.T) {
 		}
 		if len(sfax.mentions) == 0 {
 			t.Errorf("Sfax: no mention left (the gouvernorat of Sfax is a partner-country unit): %+v", sfax)
+		}
+	})
+}
+
+// TestStaffRules: a rule staff store is evidence once the stage reloads (the change is
+// seen without restarting), with the staff_rule method; disabling it takes it back; a
+// stored rule the tagger cannot use (its group deleted since) is left out without
+// stopping the others; CheckRule refuses what the tagger cannot use.
+func TestStaffRules(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *testdb.DB) {
+		ctx := t.Context()
+		setup(t, db)
+		stage := newStage(db)
+		if err := stage.Load(ctx); err != nil {
+			t.Fatal(err)
+		}
+		const title, text = "Oued Ouchayah : les habitants réclament une station de dessalement", "Le quartier attend depuis dix ans."
+		res, err := stage.TagText(ctx, title, text, "fr", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Groups) != 0 || slices.ContainsFunc(res.Topics, func(tp tag.TopicTag) bool { return tp.Slug == "economie" }) {
+			t.Fatalf("before the rules: %+v", res)
+		}
+		maroc := db.Client.CountryGroup.Query().Where(countrygroup.Slug("maroc")).OnlyX(ctx)
+		group := db.Client.TagRule.Create().SetPattern("Oued Ouchayah").SetGroupID(maroc.ID).SaveX(ctx)
+		db.Client.TagRule.Create().SetPattern("dessalement*").SetTopic(tagrule.TopicEconomie).SaveX(ctx)
+		if changed, err := stage.Reload(ctx); err != nil || !changed {
+			t.Fatalf("reload after new rules: %v, %v", changed, err)
+		}
+		res, _ = stage.TagText(ctx, title, text, "fr", "")
+		if len(res.Groups) != 1 || res.Groups[0].Slug != "maroc" || res.Groups[0].Method != tag.MethodStaffRule ||
+			!slices.Contains(res.Groups[0].Evidence, "Oued Ouchayah") {
+			t.Errorf("group by rule: %+v", res.Groups)
+		}
+		if !slices.ContainsFunc(res.Topics, func(tp tag.TopicTag) bool { return tp.Slug == "economie" }) {
+			t.Errorf("topic by rule: %+v", res.Topics)
+		}
+
+		// Rules the tagger cannot use are left out; the others still apply: one whose
+		// group was deleted since (the rule keeps neither group nor topic), one without
+		// letters.
+		extra := db.Client.CountryGroup.Create().SetSlug("sahel").SetName("Sahel").SaveX(ctx)
+		orphan := db.Client.TagRule.Create().SetPattern("Sahel").SetGroupID(extra.ID).SaveX(ctx)
+		db.Client.CountryGroup.DeleteOne(extra).ExecX(ctx)
+		if r := db.Client.TagRule.GetX(ctx, orphan.ID); r.GroupID != nil {
+			t.Fatalf("rule of a deleted group: group %d", *r.GroupID)
+		}
+		db.Client.TagRule.Create().SetPattern("***").SetTopic(tagrule.TopicSociete).SaveX(ctx) // no letters
+		if changed, err := stage.Reload(ctx); err != nil || !changed {
+			t.Fatalf("reload with unusable rules: %v, %v", changed, err)
+		}
+		res, _ = stage.TagText(ctx, title, text, "fr", "")
+		if len(res.Groups) != 1 || res.Groups[0].Slug != "maroc" {
+			t.Errorf("with unusable rules stored: %+v", res.Groups)
+		}
+
+		db.Client.TagRule.UpdateOne(group).SetEnabled(false).ExecX(ctx)
+		if changed, err := stage.Reload(ctx); err != nil || !changed {
+			t.Fatalf("reload after disabling: %v, %v", changed, err)
+		}
+		if res, _ = stage.TagText(ctx, title, text, "fr", ""); len(res.Groups) != 0 {
+			t.Errorf("disabled rule still applies: %+v", res.Groups)
+		}
+
+		for _, r := range []tag.Rule{{Pattern: "x"}, {Pattern: "***", Group: "maroc"}, {Pattern: "Sahel", Group: "sahel"}, {Pattern: "x", Topic: "cuisine"}} {
+			if err := tagging.CheckRule(r); !errors.Is(err, tagging.ErrBadRule) {
+				t.Errorf("CheckRule(%+v) = %v, want ErrBadRule", r, err)
+			}
+		}
+		if err := tagging.CheckRule(tag.Rule{Pattern: "Oued Ouchayah", Group: "maroc"}); err != nil {
+			t.Errorf("CheckRule of a good rule: %v", err)
 		}
 	})
 }
