@@ -22,6 +22,7 @@ import (
 	"coopdesk/ent/countrygroup"
 	"coopdesk/ent/localauthority"
 	"coopdesk/ent/partnership"
+	"coopdesk/ent/schema"
 	"coopdesk/ent/tagrule"
 	"coopdesk/internal/repertoire/partnerunits"
 	"coopdesk/internal/seed"
@@ -488,4 +489,15 @@ func TestStaffRules(t *testing.T) {
 			t.Errorf("CheckRule of a good rule: %v", err)
 		}
 	})
+}
+
+// TestRuleTopics: every topic of the database enum reaches the tagger's spelling.
+func TestRuleTopics(t *testing.T) {
+	for _, name := range schema.Topics {
+		topic := tagrule.Topic(name)
+		r := tagging.RuleOf(&ent.TagRule{Pattern: "dessalement", Topic: &topic})
+		if err := tagging.CheckRule(r); err != nil {
+			t.Errorf("topic %s: %v", name, err)
+		}
+	}
 }
