@@ -12,6 +12,7 @@ import (
 	"coopdesk/internal/auth"
 	"coopdesk/internal/deletion"
 	"coopdesk/internal/dossier"
+	"coopdesk/internal/errkind"
 	"coopdesk/internal/meeting"
 	"coopdesk/internal/search"
 	"coopdesk/internal/training"
@@ -63,7 +64,10 @@ func PresentError(ctx context.Context, err error) *gqlerror.Error {
 	if errors.As(err, &gqlErr) && gqlErr.Extensions["code"] != nil {
 		return withPath(ctx, gqlErr)
 	}
-	out := presentDomain(err)
+	out := presentKind(err)
+	if out == nil {
+		out = presentDomain(err)
+	}
 	if out == nil {
 		if gqlErr != nil {
 			// Parse and validation errors from gqlgen: keep them, they carry no internals.
@@ -156,6 +160,31 @@ func presentDomain(err error) *gqlerror.Error {
 		return nil
 	}
 	return nil
+}
+
+// codeOfKind is the one mapping of domain error kinds to GraphQL error codes.
+var codeOfKind = map[errkind.Kind]string{
+	errkind.Invalid:           CodeBadInput,
+	errkind.NotFound:          CodeNotFound,
+	errkind.Conflict:          CodeConflict,
+	errkind.InUse:             CodeInUse,
+	errkind.Forbidden:         CodeForbidden,
+	errkind.Unauthenticated:   CodeUnauthenticated,
+	errkind.InvalidTransition: CodeInvalidTransition,
+}
+
+// presentKind maps an error classified by its domain package (see errkind); nil when the
+// error carries no kind.
+func presentKind(err error) *gqlerror.Error {
+	code, ok := codeOfKind[errkind.Of(err)]
+	if !ok {
+		return nil
+	}
+	e := coded(code, err.Error())
+	if fields := errkind.FieldsOf(err); fields != nil {
+		e.Extensions["fields"] = fields
+	}
+	return e
 }
 
 func humanLabel(e *ent.NotFoundError) string {
